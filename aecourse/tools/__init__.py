@@ -1,0 +1,1 @@
+"""Maintenance tools for the book: executing notebooks, the student edition, timings."""
