@@ -44,6 +44,8 @@ def mlp(widths: Sequence[int], activation: str | None = "relu", out_activation: 
         raise ValueError(f"widths needs at least an input and an output width, got {widths}")
     for w in widths:
         check_positive_int("widths", w)
+    make_activation(activation)  # reject an unknown name even when no layer uses it
+    make_activation(out_activation)
     layers: list[nn.Module] = []
     for i, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:])):
         layers.append(nn.Linear(n_in, n_out))
