@@ -1,13 +1,14 @@
 # Two commands for a fresh machine (see README):
 #   make book   set up, execute every notebook on the built-in data, build _build/html
-#   make test   set up, run every test (unit tests, nbval on every notebook, the book build)
+#   make test   set up, run every test (lint, unit tests, nbval on every notebook, the book
+#               build with warnings as errors, the built site in a headless browser)
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYTHONHASHSEED := 0
 
-.PHONY: book test setup execute unit nbval build clean
+.PHONY: book test setup execute lint unit nbval build site browser vendor clean
 
 setup: $(VENV)/.installed
 
@@ -20,13 +21,46 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 
 book: setup build
 
-build:
+build: vendor
 	$(BIN)/jupyter-book build . --warningiserror --keep-going
 
-test: setup unit nbval build
+# MathJax 3 and the Jupyter widgets manager, served by the site itself (no CDN), fetched
+# from the npm registry at build time into an ignored folder; never committed.
+VENDOR := _vendor/site
+MATHJAX := mathjax@3.2.2
+HTML_MANAGER := @jupyter-widgets/html-manager@1.0.15
+REQUIREJS := requirejs@2.3.7
+
+vendor: _vendor/.fetched
+
+_vendor/.fetched:
+	@command -v npm >/dev/null || { echo "npm (Node.js) is needed to fetch MathJax and the widget manager for the offline site: install Node.js"; exit 1; }
+	rm -rf _vendor && mkdir -p _vendor/pack $(VENDOR)/mathjax $(VENDOR)/widgets/@jupyter-widgets/html-manager
+	cd _vendor/pack && npm pack --silent $(MATHJAX) $(HTML_MANAGER) $(REQUIREJS) >/dev/null
+	tar -xzf _vendor/pack/mathjax-*.tgz -C $(VENDOR)/mathjax --strip-components=1 package/es5 package/LICENSE
+	tar -xzf _vendor/pack/jupyter-widgets-html-manager-*.tgz -C $(VENDOR)/widgets/@jupyter-widgets/html-manager --strip-components=1 package/dist
+	tar -xzf _vendor/pack/requirejs-*.tgz -C $(VENDOR)/widgets --strip-components=1 package/require.js
+	rm -rf _vendor/pack
+	touch $@
+
+test: setup lint unit nbval build site
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 unit:
-	$(BIN)/python -m pytest tests
+	$(BIN)/python -m pytest tests --ignore=tests/site
+
+# Opens every page of the built site in headless Chromium with the network off.
+# Installs Debian's chromium where it can (root with apt-get); skips with a message otherwise.
+site: browser
+	$(BIN)/python -m pytest tests/site
+
+browser:
+	@command -v chromium >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 \
+		&& (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) ; } \
+		|| echo "Chromium could not be installed: the browser tests will be skipped"
 
 nbval:
 	$(BIN)/python -m pytest --nbval --nbval-current-env -p no:randomly notebooks

@@ -2,10 +2,10 @@
 
 A check takes the student's answer (a value or a function), compares it with the
 reference on fresh inputs, prints what was expected, what came back and a hint,
-and returns ``True`` or ``False``.  It never raises, so a notebook with an
+and returns a :class:`CheckResult` that is true when the answer passed.  It never raises, so a notebook with an
 unfinished exercise still runs to the end.
 """
 
-from aecourse.exercises._core import check_function, check_value
+from aecourse.exercises._core import CheckResult, check_function, check_value
 
-__all__ = ["check_function", "check_value"]
+__all__ = ["CheckResult", "check_function", "check_value"]

@@ -12,9 +12,38 @@ PASS = "✅"
 FAIL = "❌"
 
 
-def _report(ok: bool, name: str, message: str) -> bool:
-    print(f"{PASS if ok else FAIL} {name}: {message}")
-    return ok
+class CheckResult:
+    """The outcome of a check: true when the answer passed.
+
+    It prints nothing of its own in a notebook (the check already printed its
+    message), so a check call can end a cell without a stray ``True``.
+    """
+
+    def __init__(self, ok: bool, message: str) -> None:
+        self.ok, self.message = bool(ok), message
+
+    def __bool__(self) -> bool:
+        return self.ok
+
+    def __eq__(self, other) -> bool:
+        if isinstance(other, (bool, CheckResult)):
+            return self.ok == bool(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(self.ok)
+
+    def __repr__(self) -> str:
+        return f"CheckResult(ok={self.ok})"
+
+    def _ipython_display_(self) -> None:
+        """Show nothing: the message was printed when the check ran."""
+
+
+def _report(ok: bool, name: str, message: str) -> CheckResult:
+    line = f"{PASS if ok else FAIL} {name}: {message}"
+    print(line)
+    return CheckResult(ok, line)
 
 
 def _to_numpy(value):
@@ -59,7 +88,9 @@ def compare(got, expected, atol: float, rtol: float) -> str | None:
     return None
 
 
-def check_value(name: str, got, expected, hint: str = "", atol: float = 1e-6, rtol: float = 1e-4) -> bool:
+def check_value(
+    name: str, got, expected, hint: str = "", atol: float = 1e-6, rtol: float = 1e-4
+) -> CheckResult:
     """Compare a value the student computed with the reference value."""
     problem = compare(got, expected, atol, rtol)
     if problem is None:
@@ -75,7 +106,7 @@ def check_function(
     hint: str = "",
     atol: float = 1e-5,
     rtol: float = 1e-4,
-) -> bool:
+) -> CheckResult:
     """Call ``student_fn`` and ``reference_fn`` on each argument tuple in ``cases``.
 
     Passes when every output agrees; otherwise reports the first failing case,
@@ -103,6 +134,7 @@ def check_function(
             return _report(
                 False,
                 name,
-                f"on test case {i + 1} (inputs {shapes}) {problem}" + (f". Hint: {hint}" if hint else ""),
+                f"on test case {i + 1} (inputs {shapes}) {problem}"
+                + (f". Hint: {hint}" if hint else ""),
             )
     return _report(True, name, f"correct on {len(cases)} test cases")
