@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYTHONHASHSEED := 0
 
-.PHONY: book test setup execute lint unit nbval build site browser vendor clean
+.PHONY: book test setup execute lint unit nbval student student-check build site browser vendor clean
 
 setup: $(VENV)/.installed
 
@@ -43,7 +43,7 @@ _vendor/.fetched:
 	rm -rf _vendor/pack
 	touch $@
 
-test: setup lint unit nbval build site
+test: setup lint unit nbval student-check build site
 
 lint:
 	$(BIN)/ruff check .
@@ -64,6 +64,14 @@ browser:
 
 nbval:
 	$(BIN)/python -m pytest --nbval --nbval-current-env -p no:randomly notebooks
+
+# The student edition (solutions removed, stubs and checks kept) in student/.
+student: setup
+	$(BIN)/python -m aecourse.tools.student notebooks/*.ipynb --out student
+
+# ... and run it: every stub must fail its check with a helpful message.
+student-check: setup
+	$(BIN)/python -m aecourse.tools.student notebooks/*.ipynb --out student --execute
 
 # Re-execute every notebook in place (the outputs committed to git, which nbval checks).
 execute: setup

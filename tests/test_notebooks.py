@@ -1,0 +1,170 @@
+"""The committed notebooks: layout, install cell, exercises, and the student edition.
+
+nbval (``make nbval``) proves the committed outputs match a fresh run; these tests
+read those outputs.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from aecourse.tools.set_repository import install_url, repository_url, set_repository
+from aecourse.tools.student import (
+    FAIL,
+    PASS,
+    find_exercises,
+    output_text,
+    student_edition,
+    verify_stubs_fail,
+)
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+TOC = (ROOT / "_toc.yml").read_text(encoding="utf-8")
+
+
+def read(path):
+    return nbformat.read(path, as_version=4)
+
+
+def test_there_are_notebooks():
+    assert NOTEBOOKS
+
+
+def test_toc_and_notebooks_agree():
+    listed = re.findall(r"file:\s*(\S+)", TOC)
+    for entry in listed:
+        assert (ROOT / f"{entry}.ipynb").exists() or (ROOT / f"{entry}.md").exists(), entry
+    for path in NOTEBOOKS:
+        assert f"notebooks/{path.stem}" in listed, f"{path.name} is not in _toc.yml"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_setup_cell(path):
+    nb = read(path)
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
+    first = next(cell for cell in nb.cells if cell.cell_type == "code").source
+    assert re.search(r"^FAST = (True|False)", first, re.M), "no FAST switch at the top"
+    assert "set_seed(" in first and "get_device()" in first
+    assert install_url(nb) == repository_url(ROOT), "install cell and _config.yml disagree"
+    assert nb.metadata.kernelspec.name == "python3"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_committed_with_outputs_and_no_errors(path):
+    nb = read(path)
+    code = [cell for cell in nb.cells if cell.cell_type == "code"]
+    assert all(cell.execution_count is not None for cell in code), "not executed"
+    counts = [cell.execution_count for cell in code]
+    assert counts == list(range(1, len(code) + 1)), "not executed top to bottom in one run"
+    for cell in code:
+        assert not [o for o in cell.outputs if o.output_type == "error"], cell.source[:80]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_exercises_stub_fails_and_solution_passes(path):
+    nb = read(path)
+    exercises = find_exercises(nb)
+    assert exercises, "a chapter needs exercises"
+    for exercise in exercises:
+        stub = output_text(nb.cells[exercise.stub])
+        assert FAIL in stub and PASS not in stub, f"stub in cell {exercise.stub}: {stub!r}"
+        solution = "".join(output_text(nb.cells[i]) for i in exercise.solution)
+        assert PASS in solution and FAIL not in solution, f"solution: {solution!r}"
+
+
+def test_at_least_three_exercises_per_chapter():
+    chapters: dict[str, int] = {}
+    for path in NOTEBOOKS:
+        chapter = path.stem[:2]  # 02a, 02b, 02c are one chapter
+        chapters[chapter] = chapters.get(chapter, 0) + len(find_exercises(read(path)))
+    assert all(n >= 3 for n in chapters.values()), chapters
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_student_edition_keeps_stubs_and_drops_solutions(path):
+    nb = read(path)
+    student = student_edition(nb)
+    text = "\n".join(cell.source for cell in student.cells)
+    assert "solution-start" not in text and "solution-end" not in text
+    assert text.count("{exercise}") == len(find_exercises(nb))
+    for exercise in find_exercises(nb):
+        assert nb.cells[exercise.stub].source in text  # the stub and its check stay
+        for i in exercise.solution:
+            assert nb.cells[i].source not in text
+    assert all(not c.get("outputs") for c in student.cells if c.cell_type == "code")
+
+
+def _nb(*cells):
+    made = []
+    for kind, source, outputs in cells:
+        if kind == "md":
+            made.append(nbformat.v4.new_markdown_cell(source))
+        else:
+            cell = nbformat.v4.new_code_cell(source)
+            cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text=outputs)]
+            made.append(cell)
+    return nbformat.v4.new_notebook(cells=made)
+
+
+START = "````{solution-start} ex-a\n:class: dropdown\n````\n"
+END = "````{solution-end}\n````\n"
+EXERCISE = "```{exercise}\n:label: ex-a\nDo it.\n```\n"
+
+
+def test_student_edition_on_markers_sharing_cells():
+    nb = _nb(
+        ("md", "Intro\n\n" + EXERCISE, ""),
+        ("code", "x = None\ncheck_x(x)", f"{FAIL} x: your answer is None, replace it"),
+        ("md", START + "Solution prose.", ""),
+        ("code", "x = 1\ncheck_x(x)", f"{PASS} x: correct"),
+        ("md", END + "\nNext section, kept.\n\n" + EXERCISE.replace("ex-a", "ex-b"), ""),
+        ("code", "y = None\ncheck_y(y)", f"{FAIL} y: your answer is None, replace it"),
+        ("md", START.replace("ex-a", "ex-b"), ""),
+        ("code", "y = 2", ""),
+        ("md", END, ""),
+    )
+    assert [(e.stub, e.solution) for e in find_exercises(nb)] == [(1, [3]), (5, [7])]
+    student = student_edition(nb)
+    sources = [cell.source for cell in student.cells]
+    assert sources[0].startswith("Intro") and "x = None" in sources[1]
+    assert sources[2].startswith("\nNext section, kept.") and "y = None" in sources[3]
+    assert len(sources) == 4 and "Solution prose" not in "".join(sources)
+
+
+def test_malformed_exercise_layouts_are_rejected():
+    with pytest.raises(ValueError, match="solution-start without"):
+        find_exercises(_nb(("md", START, ""), ("code", "x", ""), ("md", END, "")))
+    with pytest.raises(ValueError, match="never closed"):
+        find_exercises(_nb(("md", EXERCISE, ""), ("code", "x", ""), ("md", START, "")))
+    with pytest.raises(ValueError, match="without code"):
+        find_exercises(
+            _nb(("md", EXERCISE, ""), ("code", "x", ""), ("md", START, ""), ("md", END, ""))
+        )
+
+
+def test_verify_stubs_fail_spots_a_passing_stub():
+    good = _nb(("md", EXERCISE, ""), ("code", "check(x)", f"{FAIL} x: expected 3, got None."))
+    assert verify_stubs_fail(good) == []
+    passing = _nb(("md", EXERCISE, ""), ("code", "check(x)", f"{PASS} x: correct"))
+    assert "did not fail" in verify_stubs_fail(passing)[0]
+    terse = _nb(("md", EXERCISE, ""), ("code", "check(x)", f"{FAIL} no"))
+    assert "too short" in verify_stubs_fail(terse)[0]
+
+
+def test_set_repository_rewrites_config_and_install_cells(tmp_path):
+    shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
+    (tmp_path / "notebooks").mkdir()
+    shutil.copy(NOTEBOOKS[0], tmp_path / "notebooks" / NOTEBOOKS[0].name)
+    url = "https://github.com/someone/my-aecourse"
+    changed = set_repository(tmp_path, url)
+    assert len(changed) == 2
+    assert repository_url(tmp_path) == url
+    assert install_url(read(tmp_path / "notebooks" / NOTEBOOKS[0].name)) == url
+    with pytest.raises(ValueError, match="url must look like"):
+        set_repository(tmp_path, "not a url")
