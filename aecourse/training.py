@@ -20,7 +20,12 @@ import torch
 from torch import nn
 from tqdm.auto import tqdm
 
-from aecourse._validate import check_positive_int, check_positive_number, check_tensor
+from aecourse._validate import (
+    check_positive_int,
+    check_positive_number,
+    check_tensor,
+    skip_value_scans,
+)
 
 LossFn = Callable[[nn.Module, torch.Tensor], "torch.Tensor | Mapping[str, torch.Tensor]"]
 
@@ -69,7 +74,7 @@ def evaluate(
     was_training = model.training
     model.eval()
     sums: dict[str, torch.Tensor] = {}
-    with torch.set_grad_enabled(grad):
+    with torch.set_grad_enabled(grad), skip_value_scans():  # x was checked above
         for start in range(0, len(x), batch_size):
             xb = x[start : start + batch_size]
             for name, value in _as_terms(loss_fn(model, xb), len(xb)).items():
@@ -112,27 +117,28 @@ def fit(
     n = len(x_train)
     history = History()
     bar = tqdm(range(epochs), desc=desc or "training", unit="epoch", disable=not progress)
-    for _ in bar:
-        start_time = time.perf_counter()
-        model.train()
-        order = torch.randperm(n, generator=generator).to(x_train.device)
-        sums: dict[str, torch.Tensor] = {}
-        for start in range(0, n, batch_size):
-            xb = x_train[order[start : start + batch_size]]  # (B, D)
-            terms = _as_terms(loss_fn(model, xb), len(xb))
-            optimizer.zero_grad(set_to_none=True)
-            terms["loss"].mean().backward()
-            optimizer.step()
-            for name, value in terms.items():  # stays on the device: no sync per step
-                sums[name] = sums.get(name, 0) + value.detach().sum()
-        for name, total in sums.items():
-            history.train.setdefault(name, []).append(float(total) / n)
-        if x_test is not None:
-            for name, value in evaluate(model, x_test, loss_fn, grad=eval_grad).items():
-                history.test.setdefault(name, []).append(value)
-        history.seconds.append(time.perf_counter() - start_time)
-        postfix = {"train": f"{history.train['loss'][-1]:.4g}"}
-        if x_test is not None:
-            postfix["test"] = f"{history.test['loss'][-1]:.4g}"
-        bar.set_postfix(postfix)
+    with skip_value_scans():  # the data were checked once, above
+        for _ in bar:
+            start_time = time.perf_counter()
+            model.train()
+            order = torch.randperm(n, generator=generator).to(x_train.device)
+            sums: dict[str, torch.Tensor] = {}
+            for start in range(0, n, batch_size):
+                xb = x_train[order[start : start + batch_size]]  # (B, D)
+                terms = _as_terms(loss_fn(model, xb), len(xb))
+                optimizer.zero_grad(set_to_none=True)
+                terms["loss"].mean().backward()
+                optimizer.step()
+                for name, value in terms.items():  # stays on the device: no sync per step
+                    sums[name] = sums.get(name, 0) + value.detach().sum()
+            for name, total in sums.items():
+                history.train.setdefault(name, []).append(float(total) / n)
+            if x_test is not None:
+                for name, value in evaluate(model, x_test, loss_fn, grad=eval_grad).items():
+                    history.test.setdefault(name, []).append(value)
+            history.seconds.append(time.perf_counter() - start_time)
+            postfix = {"train": f"{history.train['loss'][-1]:.4g}"}
+            if x_test is not None:
+                postfix["test"] = f"{history.test['loss'][-1]:.4g}"
+            bar.set_postfix(postfix)
     return history
