@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYTHONHASHSEED := 0
 
-.PHONY: book test setup execute lint unit nbval student student-check build site browser vendor clean
+.PHONY: book test setup execute lint unit nbval student student-check build site browser vendor timings benchmark clean
 
 setup: $(VENV)/.installed
 
@@ -76,6 +76,14 @@ student-check: setup
 # Re-execute every notebook in place (the outputs committed to git, which nbval checks).
 execute: setup
 	$(BIN)/python -m aecourse.tools.execute notebooks/*.ipynb
+
+# How long each notebook takes to run here (files left as they are), and the epoch
+# benchmark of the reference VAE against this machine's matrix-multiply rate.
+timings: setup
+	$(BIN)/python -m aecourse.tools.execute --no-write notebooks/*.ipynb
+
+benchmark: setup
+	$(BIN)/python -m aecourse.tools.benchmark
 
 clean:
 	rm -rf _build
