@@ -166,8 +166,9 @@ def open_page(browser, server, page_path: Path):
     )
     url = urljoin(server, page_path.relative_to(SITE).as_posix())
     page.goto(url, wait_until="load")
-    page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
-    page.evaluate("() => MathJax.startup.promise")
+    if page.locator('script[src*="mathjax"]').count():  # Sphinx adds MathJax only where needed
+        page.wait_for_function("() => window.MathJax && MathJax.startup && MathJax.startup.promise")
+        page.evaluate("() => MathJax.startup.promise")
     return context, page, problems
 
 
