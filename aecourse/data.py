@@ -114,7 +114,9 @@ def _check_fraction(name: str, value: float) -> None:
         raise ValueError(f"{name} must lie strictly between 0 and 1, got {value}")
 
 
-def stratified_split(y: np.ndarray, test_fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+def stratified_split(
+    y: np.ndarray, test_fraction: float, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
     """Indices of a seeded split that keeps every class's share in both parts.
 
     Within each class the order is shuffled with ``numpy.random.default_rng(seed)``
@@ -221,8 +223,7 @@ def read_idx(path: str | os.PathLike) -> np.ndarray:
     expected = int(np.prod(shape)) * dtype.itemsize
     if len(raw) - header != expected:
         raise ValueError(
-            f"{path} holds {len(raw) - header} data bytes, but its header {shape} "
-            f"needs {expected}"
+            f"{path} holds {len(raw) - header} data bytes, but its header {shape} needs {expected}"
         )
     return np.frombuffer(raw, dtype=dtype, offset=header).reshape(shape)
 

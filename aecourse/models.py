@@ -33,7 +33,9 @@ def make_activation(name: str | None) -> nn.Module:
     return ACTIVATIONS[name]()
 
 
-def mlp(widths: Sequence[int], activation: str | None = "relu", out_activation: str | None = None) -> nn.Sequential:
+def mlp(
+    widths: Sequence[int], activation: str | None = "relu", out_activation: str | None = None
+) -> nn.Sequential:
     """Linear layers of the given widths, ``activation`` between them and
     ``out_activation`` after the last one.
 

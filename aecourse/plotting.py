@@ -61,7 +61,9 @@ def image_grid(
     return fig
 
 
-def plot_reconstructions(x, x_hat, image_shape: tuple[int, int], n: int = 10, title: str | None = None):
+def plot_reconstructions(
+    x, x_hat, image_shape: tuple[int, int], n: int = 10, title: str | None = None
+):
     """Originals (top row) above their reconstructions (bottom row)."""
     return image_grid(
         [_numpy(x)[:n], _numpy(x_hat)[:n]],
@@ -102,7 +104,13 @@ def scatter_2d(
     return fig
 
 
-def plot_history(history, terms: Sequence[str] = ("loss",), ylabel: str = "loss per example", title: str | None = None, logy: bool = False):
+def plot_history(
+    history,
+    terms: Sequence[str] = ("loss",),
+    ylabel: str = "loss per example",
+    title: str | None = None,
+    logy: bool = False,
+):
     """Training (solid) and test (dashed) curves of the chosen loss terms per epoch."""
     fig, ax = plt.subplots(figsize=(5, 3.5))
     for term in terms:
