@@ -1,0 +1,128 @@
+"""Every exercise check of the chapters "Training a VAE" and "Generating new data":
+the reference solution passes, a wrong answer and an unfinished stub fail with a
+helpful message, and nothing raises."""
+
+import math
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from aecourse.exercises import generating, vae
+
+
+def stub(*args):
+    return None  # an unfinished exercise
+
+
+def kl_without_minus_one(mu, logvar):
+    return 0.5 * (mu.pow(2) + logvar.exp() - logvar).sum(-1)
+
+
+def bernoulli_naive(x, x_logits):
+    p = torch.sigmoid(x_logits)
+    return (x * torch.log(p) + (1 - x) * torch.log(1 - p)).sum(-1)  # -inf * 0 = nan when saturated
+
+
+def active_units_with_std(mu, threshold):
+    return int((mu.std(0) > threshold).sum())
+
+
+def interpolate_without_endpoint(z0, z1, num_steps):
+    t = torch.arange(num_steps)[:, None] / num_steps
+    return (1 - t) * z0 + t * z1
+
+
+def grid_values_with_endpoints(n):
+    return torch.distributions.Normal(0.0, 1.0).icdf(torch.linspace(0.01, 0.99, n))
+
+
+def iwae_naive(log_w):
+    return torch.log(torch.exp(log_w).mean(0))
+
+
+CASES = [
+    # (check, reference solution, wrong answer, words the hint must contain)
+    (vae.check_kl_normal_std_normal, vae.kl_reference, kl_without_minus_one, "exp(logvar_k) - 1"),
+    (
+        vae.check_bernoulli_log_likelihood,
+        lambda x, logits: x * logits - F.softplus(logits),  # forgets the sum over pixels
+        bernoulli_naive,
+        "softplus",
+    ),
+    (vae.check_beta_for_noise_std, lambda s: 2 * s * s, lambda s: 1 / (2 * s * s), "2 s^2"),
+    (vae.check_active_units, vae.active_units_reference, active_units_with_std, "variance"),
+    (
+        generating.check_interpolate,
+        generating.interpolate_reference,
+        interpolate_without_endpoint,
+        "linspace",
+    ),
+    (
+        generating.check_grid_values,
+        generating.grid_values_reference,
+        grid_values_with_endpoints,
+        "(i + 0.5) / n",
+    ),
+    (
+        generating.check_iwae_from_log_weights,
+        lambda log_w: torch.logsumexp(log_w, 0) - math.log(len(log_w)),
+        iwae_naive,
+        "logsumexp",
+    ),
+]
+
+
+@pytest.mark.parametrize(("check", "solution", "wrong", "hint"), CASES)
+def test_solution_passes(check, solution, wrong, hint, capsys):
+    if check is vae.check_bernoulli_log_likelihood:
+        solution = vae.bernoulli_log_likelihood_reference
+    assert bool(check(solution)) is True
+    assert capsys.readouterr().out.startswith("✅")
+
+
+@pytest.mark.parametrize(("check", "solution", "wrong", "hint"), CASES)
+def test_wrong_answer_fails_with_a_hint(check, solution, wrong, hint, capsys):
+    assert bool(check(wrong)) is False
+    out = capsys.readouterr().out
+    assert out.startswith("❌") and "Hint:" in out and hint in out
+
+
+def test_a_forgotten_sum_is_reported_as_a_shape_problem(capsys):
+    assert (
+        bool(vae.check_bernoulli_log_likelihood(lambda x, logits: x * logits - F.softplus(logits)))
+        is False
+    )
+    assert "expected shape" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(("check", "solution", "wrong", "hint"), CASES)
+def test_unfinished_stub_fails_helpfully(check, solution, wrong, hint, capsys):
+    assert bool(check(stub)) is False
+    out = capsys.readouterr().out
+    assert out.startswith("❌") and "None" in out and "replace the placeholder" in out
+
+
+@pytest.mark.parametrize(("check", "solution", "wrong", "hint"), CASES)
+def test_an_answer_that_raises_is_reported(check, solution, wrong, hint, capsys):
+    def broken(*args):
+        raise RuntimeError("oops")
+
+    assert bool(check(broken)) is False
+    assert "raised RuntimeError: oops" in capsys.readouterr().out
+
+
+def test_reference_solutions_agree_with_the_package():
+    from aecourse.losses import bernoulli_log_likelihood, kl_normal_std_normal
+    from aecourse.vae import interpolate, latent_grid
+
+    g = torch.Generator().manual_seed(0)
+    mu, logvar = torch.randn(4, 3, generator=g), torch.randn(4, 3, generator=g)
+    torch.testing.assert_close(vae.kl_reference(mu, logvar), kl_normal_std_normal(mu, logvar))
+    x, logits = torch.rand(4, 3, generator=g), torch.randn(4, 3, generator=g)
+    torch.testing.assert_close(
+        vae.bernoulli_log_likelihood_reference(x, logits), bernoulli_log_likelihood(x, logits)
+    )
+    z0, z1 = torch.randn(3, generator=g), torch.randn(3, generator=g)
+    torch.testing.assert_close(generating.interpolate_reference(z0, z1, 5), interpolate(z0, z1, 5))
+    torch.testing.assert_close(generating.grid_values_reference(6), latent_grid(6)[:6, 0])
