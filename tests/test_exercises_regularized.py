@@ -1,0 +1,116 @@
+"""Tests of the exercise checks of the chapter "Regularized autoencoders".
+
+For every check: the reference solution passes, a wrong answer and an unfinished
+stub (returning None) fail with a helpful message, and nothing raises. The
+reference solutions themselves are checked against independent references.
+"""
+
+import torch
+from torch.distributions import Bernoulli, kl_divergence
+
+from aecourse.exercises.regularized import (
+    check_copy_loss,
+    check_kl_bernoulli,
+    check_masking_noise,
+    check_tanh_jacobian_frobenius_sq,
+    copy_loss_reference,
+    kl_bernoulli_reference,
+    masking_noise_reference,
+    tanh_jacobian_frobenius_sq_reference,
+)
+from aecourse.regularized import gaussian_noise, jacobian_frobenius_sq, kl_bernoulli
+
+
+def stub(*args):
+    return None  # an unfinished exercise
+
+
+# --- the references are right -----------------------------------------------------------------
+
+
+def test_kl_reference_matches_torch_distributions_and_the_package():
+    rho_hat = torch.tensor([0.02, 0.3, 0.8], dtype=torch.float64)
+    expected = kl_divergence(
+        Bernoulli(probs=torch.full_like(rho_hat, 0.1)), Bernoulli(probs=rho_hat)
+    )
+    torch.testing.assert_close(kl_bernoulli_reference(0.1, rho_hat), expected)
+    torch.testing.assert_close(kl_bernoulli_reference(0.1, rho_hat), kl_bernoulli(0.1, rho_hat))
+
+
+def test_masking_reference_masks_where_u_is_below_p():
+    x = torch.tensor([[1.0, 2.0, 3.0]])
+    u = torch.tensor([[0.1, 0.5, 0.9]])
+    torch.testing.assert_close(masking_noise_reference(x, u, 0.5), torch.tensor([[0.0, 2.0, 3.0]]))
+
+
+def test_copy_loss_reference_matches_monte_carlo():
+    torch.manual_seed(0)
+    x = torch.zeros(20000, 10)
+    loss = (gaussian_noise(x, 0.3) - x).pow(2).sum(dim=1)  # (N,)
+    standard_error = loss.std() / len(loss) ** 0.5
+    assert abs(loss.mean() - copy_loss_reference(10, 0.3)) < 5 * standard_error
+
+
+def test_tanh_reference_matches_autograd():
+    gen = torch.Generator().manual_seed(1)
+    x = torch.randn(6, 4, generator=gen, dtype=torch.float64)
+    W = torch.randn(3, 4, generator=gen, dtype=torch.float64)
+    b = torch.randn(3, generator=gen, dtype=torch.float64)
+    expected = jacobian_frobenius_sq(lambda v: torch.tanh(v @ W.T + b), x)
+    torch.testing.assert_close(tanh_jacobian_frobenius_sq_reference(x, W, b), expected)
+
+
+# --- the checks pass the reference and fail wrong answers ---------------------------------------
+
+
+def test_check_kl_bernoulli(capsys):
+    assert check_kl_bernoulli(kl_bernoulli_reference)
+    assert "✅ kl_bernoulli" in capsys.readouterr().out
+    assert not check_kl_bernoulli(stub)
+    assert "your answer is None" in capsys.readouterr().out
+    # the KL the wrong way round, KL(rho_hat || rho)
+    assert not check_kl_bernoulli(lambda rho, rho_hat: kl_bernoulli_reference(rho_hat, rho))
+    out = capsys.readouterr().out
+    assert "❌ kl_bernoulli" in out and "Hint:" in out
+
+
+def test_check_masking_noise(capsys):
+    assert check_masking_noise(masking_noise_reference)
+    assert "✅ masking_noise" in capsys.readouterr().out
+    assert not check_masking_noise(stub)
+    assert "your answer is None" in capsys.readouterr().out
+    # masks with probability 1 - p instead of p
+    assert not check_masking_noise(lambda x, u, p: torch.where(u < p, x, torch.zeros_like(x)))
+    out = capsys.readouterr().out
+    assert "❌ masking_noise" in out and "Hint:" in out
+
+
+def test_check_copy_loss(capsys):
+    assert check_copy_loss(copy_loss_reference)
+    assert "✅ copy_loss" in capsys.readouterr().out
+    assert not check_copy_loss(stub)
+    assert "your answer is None" in capsys.readouterr().out
+    assert not check_copy_loss(lambda d, sigma: d * sigma)  # sigma instead of sigma^2
+    out = capsys.readouterr().out
+    assert "❌ copy_loss" in out and "Hint:" in out
+
+
+def test_check_tanh_jacobian(capsys):
+    assert check_tanh_jacobian_frobenius_sq(tanh_jacobian_frobenius_sq_reference)
+    assert "✅ tanh_jacobian_frobenius_sq" in capsys.readouterr().out
+    assert not check_tanh_jacobian_frobenius_sq(stub)
+    assert "your answer is None" in capsys.readouterr().out
+
+    def sigmoid_formula(x, W, b):  # the sigmoid's closed form, not the tanh's
+        h = torch.tanh(x @ W.T + b)
+        return (h * (1 - h)).pow(2) @ W.pow(2).sum(dim=1)
+
+    assert not check_tanh_jacobian_frobenius_sq(sigmoid_formula)
+    out = capsys.readouterr().out
+    assert "❌ tanh_jacobian_frobenius_sq" in out and "Hint:" in out
+
+    def raises(x, W, b):
+        raise RuntimeError("shape mismatch")
+
+    assert not check_tanh_jacobian_frobenius_sq(raises)
+    assert "raised RuntimeError" in capsys.readouterr().out
