@@ -13,6 +13,11 @@ import torch
 _scan_values = True
 
 
+def value_scans_enabled() -> bool:
+    """Whether checks should scan tensor values (False inside :func:`skip_value_scans`)."""
+    return _scan_values
+
+
 @contextlib.contextmanager
 def skip_value_scans() -> Iterator[None]:
     """Within this block, ``check_tensor`` checks types and shapes but not values."""

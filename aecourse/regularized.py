@@ -30,12 +30,12 @@ import torch
 from torch import nn
 from torch.func import jacfwd, jacrev, vmap
 
-from aecourse import _validate
 from aecourse._validate import (
     check_positive_int,
     check_positive_number,
     check_same_shape,
     check_tensor,
+    value_scans_enabled,
 )
 from aecourse.data import Dataset
 from aecourse.losses import squared_error
@@ -56,7 +56,7 @@ def _check_open_unit(name: str, value) -> torch.Tensor:
         value = torch.tensor(float(value))
     check_tensor(name, value)
     # value scans are off inside fit/evaluate (no device sync per training step)
-    if _validate._scan_values and not bool(((value > 0) & (value < 1)).all()):
+    if value_scans_enabled() and not bool(((value > 0) & (value < 1)).all()):
         bad = value[(value <= 0) | (value >= 1)].flatten()[0].item()
         raise ValueError(
             f"{name} must lie strictly between 0 and 1 (a Bernoulli mean; use a sigmoid "
@@ -100,7 +100,7 @@ def sparsity_penalty(h: torch.Tensor, rho: float) -> torch.Tensor:
     rho_hat is clamped to [1e-6, 1 - 1e-6] (``RHO_HAT_CLAMP``).
     """
     check_tensor("h", h, ndim=2)
-    if _validate._scan_values and not bool(((h >= 0) & (h <= 1)).all()):
+    if value_scans_enabled() and not bool(((h >= 0) & (h <= 1)).all()):
         raise ValueError(
             "h must hold activations in [0, 1] (a sigmoid code layer); got values in "
             f"[{h.min().item():.4g}, {h.max().item():.4g}]"

@@ -112,7 +112,11 @@ def fit(
     check_positive_int("batch_size", batch_size)
     check_positive_number("lr", lr)
     if optimizer is None:
-        optimizer = torch.optim.Adam(model.parameters(), lr=lr)
+        # Fused Adam updates every parameter in one kernel instead of a dozen small
+        # operations per tensor: measurably faster on the CPU (see the benchmark).
+        # It exists for CPU and CUDA tensors; elsewhere (e.g. MPS) use the default.
+        fused = all(p.device.type in ("cpu", "cuda") for p in model.parameters()) or None
+        optimizer = torch.optim.Adam(model.parameters(), lr=lr, fused=fused)
     generator = torch.Generator().manual_seed(seed)
     n = len(x_train)
     history = History()

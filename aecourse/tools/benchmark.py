@@ -42,12 +42,15 @@ def matmul_gflops(threads: int, seconds: float = 1.0) -> float:
     """Measured rate of float32 matrix multiplies of the model's sizes, in GFLOP/s."""
     use_threads(threads)
     a, b = torch.randn(BATCH, 784), torch.randn(784, HIDDEN)
-    flops, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
-        for _ in range(20):
-            torch.mm(a, b)
-        flops += 20 * 2 * BATCH * 784 * HIDDEN
-    return flops / (time.perf_counter() - start) / 1e9
+    best = 0.0
+    for _ in range(5):  # the best of five windows: the machine's rate, not its noise
+        flops, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds / 5:
+            for _ in range(20):
+                torch.mm(a, b)
+            flops += 20 * 2 * BATCH * 784 * HIDDEN
+        best = max(best, flops / (time.perf_counter() - start) / 1e9)
+    return best
 
 
 def epoch_flops(model: nn.Module, n_train: int, n_test: int) -> float:
@@ -60,8 +63,8 @@ def epoch_flops(model: nn.Module, n_train: int, n_test: int) -> float:
 
 def epoch_seconds(data, threads: int, epochs: int) -> float:
     """Median epoch time of the reference VAE, after one warm-up epoch."""
+    set_seed(0)  # (also applies the default thread policy, so set the threads after it)
     use_threads(threads)
-    set_seed(0)
     model = VAE(784, LATENT, hidden=(HIDDEN,))
     loss_fn = vae_loss_fn()
     history = fit(
