@@ -1,5 +1,9 @@
 """A small Sphinx extension for the book's site (listed in ``_config.yml``).
 
+It registers the citation style ``author_year_round``: sphinxcontrib-bibtex's
+author-year style with round brackets, "Baldi and Hornik (1989)" and
+"(Jang et al., 2017; Maddison et al., 2017)", as papers in the field write them.
+
 With Sphinx 7.4, inline scripts that extensions add while the build runs
 (sphinx-thebe's configuration, sphinx-togglebutton's selector) reach each page
 twice, once with no file name and once with an empty one. The browser then
@@ -8,6 +12,32 @@ drops such repeats from each page's context before the page is written.
 """
 
 from __future__ import annotations
+
+import dataclasses
+
+import sphinxcontrib.bibtex.plugin
+from sphinxcontrib.bibtex.style.referencing import BracketStyle
+from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
+
+
+def _round(sep: str = ", ") -> BracketStyle:
+    return BracketStyle(left="(", right=")", sep=sep)
+
+
+@dataclasses.dataclass
+class RoundAuthorYearStyle(AuthorYearReferenceStyle):
+    """Author-year citations in round brackets; several works separated by "; "."""
+
+    bracket_parenthetical: BracketStyle = dataclasses.field(default_factory=lambda: _round("; "))
+    bracket_textual: BracketStyle = dataclasses.field(default_factory=_round)
+    bracket_author: BracketStyle = dataclasses.field(default_factory=_round)
+    bracket_label: BracketStyle = dataclasses.field(default_factory=_round)
+    bracket_year: BracketStyle = dataclasses.field(default_factory=_round)
+
+
+sphinxcontrib.bibtex.plugin.register_plugin(
+    "sphinxcontrib.bibtex.style.referencing", "author_year_round", RoundAuthorYearStyle
+)
 
 
 def _key(script) -> tuple:
