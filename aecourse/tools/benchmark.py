@@ -1,6 +1,6 @@
 """Benchmark the reference VAE's training epoch against the machine's compute bound.
 
-    python -m aecourse.tools.benchmark [--epochs 6] [--busy-seconds 60]
+    python -m aecourse.tools.benchmark [--epochs 6] [--rounds 3] [--busy-seconds 60]
 
 The reference model: a VAE with an MLP 784-400-20 encoder (ReLU) and a Bernoulli
 decoder, batch 128, Adam with learning rate 1e-3, trained with ``aecourse.training.fit``
@@ -9,7 +9,8 @@ training pass plus a test pass over the 1,000 test digits.
 
 It prints the measured matrix-multiply rate (GFLOP/s) on this machine with 1 and 2
 threads, the FLOPs of one epoch, and for each setting the median epoch time and its
-ratio to the compute bound (FLOPs / rate), so the figures compare across machines:
+ratio to the compute bound (FLOPs / rate), so the figures compare across machines.
+The settings are measured in interleaved rounds and the median is reported:
 
 - the default thread setting (``aecourse.runtime.cpu_threads()``, normally 1),
 - 2 threads,
@@ -89,7 +90,8 @@ def busy_core(seconds: float) -> subprocess.Popen:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=6, help="measured epochs per setting")
-    parser.add_argument("--busy-seconds", type=float, default=60.0, help="bound on the busy loop")
+    parser.add_argument("--rounds", type=int, default=3, help="interleaved rounds (median)")
+    parser.add_argument("--busy-seconds", type=float, default=60.0, help="bound on each busy loop")
     args = parser.parse_args(argv)
 
     data = load_dataset("mnist-small")
@@ -102,22 +104,26 @@ def main(argv=None) -> int:
         print(f"matrix multiply, {t} thread(s): {rate:6.1f} GFLOP/s")
     print(f"one epoch: {flops / 1e9:.2f} GFLOP ({flops / 1e9 / 32:.2f} GFLOP per training step)\n")
 
-    rows = []
-    for label, threads, busy in [
+    settings = [
         ("default", default, False),
         ("2 threads", 2, False),
         ("default, one core busy", default, True),
         ("2 threads, one core busy", 2, True),
-    ]:
-        load = busy_core(args.busy_seconds) if busy else None
-        try:
-            seconds = epoch_seconds(data, threads, args.epochs)
-        finally:
-            if load is not None:
-                load.kill()
-                load.wait()
+    ]
+    times: dict[str, list[float]] = {label: [] for label, _, _ in settings}
+    for _ in range(args.rounds):  # interleaved, so a slow spell of the machine hits all
+        for label, threads, busy in settings:
+            load = busy_core(args.busy_seconds) if busy else None
+            try:
+                times[label].append(epoch_seconds(data, threads, args.epochs))
+            finally:
+                if load is not None:
+                    load.kill()
+                    load.wait()
+    rows = []
+    for label, threads, _ in settings:
         bound = flops / (rates[threads] * 1e9)
-        rows.append((label, threads, seconds, bound))
+        rows.append((label, threads, statistics.median(times[label]), bound))
     use_threads()
     print("| setting | threads | epoch (s) | compute bound (s) | epoch / bound |")
     print("| --- | ---: | ---: | ---: | ---: |")
