@@ -436,3 +436,27 @@ def test_linear_vae_rejects_bad_inputs():
         vae.encode(torch.randn(3, 5))
     with pytest.raises(ValueError, match="latent_dim"):
         LinearVAE(data_dim=5, latent_dim=0)
+
+
+def test_kl_diag_normals_to_standard_normal_is_the_vae_kl():
+    """The chapter's general diagonal KL, with p = N(0, I), is losses.kl_normal_std_normal."""
+    from aecourse.losses import kl_normal_std_normal
+
+    generator = torch.Generator().manual_seed(11)
+    mu = torch.randn(6, 4, generator=generator, dtype=torch.float64)
+    logvar = torch.randn(6, 4, generator=generator, dtype=torch.float64)
+    zeros = torch.zeros_like(mu)
+    torch.testing.assert_close(
+        kl_diag_normals(mu, logvar, zeros, zeros), kl_normal_std_normal(mu, logvar)
+    )
+
+
+def test_subspace_angles_agrees_with_the_exercise_reference():
+    """lvm.subspace_angles (radians, all angles) and the chapter-1 exercise's largest angle."""
+    from aecourse.exercises.autoencoders import subspace_angle
+
+    generator = torch.Generator().manual_seed(12)
+    a = torch.randn(7, 3, generator=generator, dtype=torch.float64)
+    b = torch.randn(7, 3, generator=generator, dtype=torch.float64)
+    largest = math.degrees(float(subspace_angles(a, b).max()))
+    assert largest == pytest.approx(subspace_angle(a, b), abs=1e-6)
