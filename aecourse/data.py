@@ -317,6 +317,22 @@ def load_idx_dataset(
     return Dataset(name, images("train"), labels("train"), images("t10k"), labels("t10k"), (28, 28))
 
 
+def load_mnist(full: bool = False, root: str | os.PathLike = "data") -> Dataset:
+    """MNIST digits for a notebook: the built-in 5,000, or full MNIST when ``full``.
+
+    ``full=True`` (a notebook's ``FAST = False``) downloads the 70,000 digits into
+    ``root`` on first use. Without a network it says so and falls back to the
+    built-in digits, so the notebook still runs.
+    """
+    if not full:
+        return load_mnist_small()
+    try:
+        return load_idx_dataset("mnist", root=root, download=True)
+    except ConnectionError as err:
+        print(f"{err}\nUsing the built-in digits instead.")
+        return load_mnist_small()
+
+
 DATASETS = ("moons", "digits", "mnist-small", "mnist", "fashion-mnist")
 
 

@@ -201,3 +201,26 @@ def test_download_verifies_checksums(tmp_path, monkeypatch):
     monkeypatch.setitem(data.IDX_SOURCES, "mnist", {"url": url, "files": files})
     d = load_dataset("mnist", root=tmp_path / "root", download=True)
     assert d.x_train.shape == (6, 784)
+
+
+def test_load_mnist_falls_back_offline(tmp_path, monkeypatch, capsys):
+    def no_network(*args, **kwargs):
+        raise urllib.error.URLError("Name or service not known")
+
+    monkeypatch.setattr(data.urllib.request, "urlopen", no_network)
+    d = data.load_mnist(full=True, root=tmp_path)
+    assert d.name == "mnist-small"
+    assert "Using the built-in digits instead" in capsys.readouterr().out
+    assert data.load_mnist().name == "mnist-small"
+
+
+def test_load_mnist_full_downloads(tmp_path, monkeypatch):
+    server = tmp_path / "server"
+    fake_idx_folder(server)
+    files = {
+        p.name: hashlib.md5(p.read_bytes(), usedforsecurity=False).hexdigest()
+        for p in server.iterdir()
+    }
+    monkeypatch.setitem(data.IDX_SOURCES, "mnist", {"url": server.as_uri() + "/", "files": files})
+    d = data.load_mnist(full=True, root=tmp_path / "root")
+    assert d.name == "mnist" and d.x_train.shape == (6, 784)
