@@ -29,6 +29,17 @@ def _random_model(generator: torch.Generator, data_dim: int, latent_dim: int) ->
     return LinearGaussianLVM(W, b, s)
 
 
+def _models_and_data(generator: torch.Generator):
+    """Three random models with data: (model, x (B, D), number of samples S) each."""
+    for data_dim, latent_dim, batch, num_samples in [
+        (2, 1, 3, 50),
+        (6, 3, 4, 200),
+        (10, 8, 2, 100),
+    ]:
+        model = _random_model(generator, data_dim, latent_dim)
+        yield model, _randn(generator, batch, data_dim), num_samples
+
+
 def _diag(mu: torch.Tensor, logvar: torch.Tensor) -> Independent:
     return Independent(Normal(mu, torch.exp(0.5 * logvar)), 1)
 
@@ -87,14 +98,8 @@ def check_naive_log_px(naive_fn) -> bool:
     """Check ``naive_fn(model, x, z) -> (B,)`` where ``z`` (S, B, K) are draws from p(z)."""
     generator = torch.Generator().manual_seed(3102)
     cases = []
-    for data_dim, latent_dim, batch, num_samples in [
-        (2, 1, 3, 50),
-        (6, 3, 4, 200),
-        (10, 8, 2, 100),
-    ]:
-        model = _random_model(generator, data_dim, latent_dim)
-        x = _randn(generator, batch, data_dim)
-        z = _randn(generator, num_samples, batch, latent_dim)
+    for model, x, num_samples in _models_and_data(generator):
+        z = _randn(generator, num_samples, len(x), model.latent_dim)
         cases.append((model, x, z))
     # a data point far from the model: every p(x|z) is below exp(-745), 0 in float64
     model = _random_model(generator, 10, 2)
@@ -130,13 +135,8 @@ def check_importance_log_px(importance_fn) -> bool:
     """Check ``importance_fn(model, x, mu, logvar, eps) -> (B,)`` with ``eps`` (S, B, K) ~ N(0, I)."""
     generator = torch.Generator().manual_seed(3103)
     cases = []
-    for data_dim, latent_dim, batch, num_samples in [
-        (2, 1, 3, 50),
-        (6, 3, 4, 200),
-        (10, 8, 2, 100),
-    ]:
-        model = _random_model(generator, data_dim, latent_dim)
-        x = _randn(generator, batch, data_dim)
+    for model, x, num_samples in _models_and_data(generator):
+        batch, latent_dim = len(x), model.latent_dim
         mu = _randn(generator, batch, latent_dim)
         logvar = 0.5 * _randn(generator, batch, latent_dim) - 1.0
         eps = _randn(generator, num_samples, batch, latent_dim)
