@@ -320,14 +320,19 @@ def load_idx_dataset(
 def load_mnist(full: bool = False, root: str | os.PathLike = "data") -> Dataset:
     """MNIST digits for a notebook: the built-in 5,000, or full MNIST when ``full``.
 
-    ``full=True`` (a notebook's ``FAST = False``) downloads the 70,000 digits into
-    ``root`` on first use. Without a network it says so and falls back to the
-    built-in digits, so the notebook still runs.
+    ``full=True`` (a notebook's ``FAST = False``) reads the 70,000 digits from the
+    four ``.gz`` IDX files in ``root/mnist``. When any is missing it downloads them
+    (checked against the published MD5 sums); files already there are used as they
+    are, so a machine without a network can be given copies by hand. Without a
+    network and without the files it says so and falls back to the built-in
+    digits, so the notebook still runs.
     """
     if not full:
         return load_mnist_small()
+    folder = Path(root) / "mnist"
+    in_place = all((folder / f).exists() for f in IDX_SOURCES["mnist"]["files"])
     try:
-        return load_idx_dataset("mnist", root=root, download=True)
+        return load_idx_dataset("mnist", root=root, download=not in_place)
     except ConnectionError as err:
         print(f"{err}\nUsing the built-in digits instead.")
         return load_mnist_small()

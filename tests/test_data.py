@@ -224,3 +224,24 @@ def test_load_mnist_full_downloads(tmp_path, monkeypatch):
     monkeypatch.setitem(data.IDX_SOURCES, "mnist", {"url": server.as_uri() + "/", "files": files})
     d = data.load_mnist(full=True, root=tmp_path / "root")
     assert d.name == "mnist" and d.x_train.shape == (6, 784)
+
+
+def test_load_mnist_full_uses_files_in_place_without_network(tmp_path, monkeypatch):
+    # Copies made by hand (their checksums are not the published ones) are read as
+    # they are: no download is tried, so this works on a machine with no network.
+    def no_network(*args, **kwargs):
+        raise AssertionError("load_mnist tried the network although the files are there")
+
+    monkeypatch.setattr(data.urllib.request, "urlopen", no_network)
+    arrays = fake_idx_folder(tmp_path / "mnist")
+    d = data.load_mnist(full=True, root=tmp_path)
+    assert d.name == "mnist" and d.x_test.shape == (4, 784)
+    np.testing.assert_array_equal(d.y_train.numpy(), arrays["train-labels-idx1-ubyte.gz"])
+    # With one file missing it downloads again (here: fails offline, falls back).
+    (tmp_path / "mnist" / "t10k-labels-idx1-ubyte.gz").unlink()
+
+    def offline(*args, **kwargs):
+        raise urllib.error.URLError("Name or service not known")
+
+    monkeypatch.setattr(data.urllib.request, "urlopen", offline)
+    assert data.load_mnist(full=True, root=tmp_path).name == "mnist-small"

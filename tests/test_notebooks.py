@@ -13,6 +13,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from aecourse.tools import execute
 from aecourse.tools.set_repository import install_url, repository_url, set_repository
 from aecourse.tools.student import (
     FAIL,
@@ -49,7 +50,7 @@ def test_setup_cell(path):
     nb = read(path)
     assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
     first = next(cell for cell in nb.cells if cell.cell_type == "code").source
-    assert re.search(r"^FAST = (True|False)", first, re.M), "no FAST switch at the top"
+    assert first.startswith(execute.FAST_LINE), "the FAST switch must open the first code cell"
     assert "set_seed(" in first and "get_device()" in first
     assert install_url(nb) == repository_url(ROOT), "install cell and _config.yml disagree"
     assert nb.metadata.kernelspec.name == "python3"
@@ -168,3 +169,49 @@ def test_set_repository_rewrites_config_and_install_cells(tmp_path):
     assert install_url(read(tmp_path / "notebooks" / NOTEBOOKS[0].name)) == url
     with pytest.raises(ValueError, match="url must look like"):
         set_repository(tmp_path, "not a url")
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_scale_up_flips_the_switch_in_memory(path):
+    nb = read(path)
+    execute.scale_up(nb)
+    first = next(cell for cell in nb.cells if cell.cell_type == "code").source
+    assert first.startswith("FAST = False") and first.count("FAST = ") == 1
+    assert read(path).cells == read(path).cells  # the file itself is untouched
+    assert next(c for c in read(path).cells if c.cell_type == "code").source.startswith(
+        "FAST = True"
+    )
+
+
+def test_scale_up_refuses_a_notebook_without_the_switch():
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    with pytest.raises(ValueError, match="FAST = True"):
+        execute.scale_up(nb)
+
+
+def test_execute_tool_keeps_going_and_reports_failures(tmp_path, capsys):
+    cells = {
+        "good": [nbformat.v4.new_code_cell("FAST = True\nprint('fast' if FAST else 'full')")],
+        "bad": [nbformat.v4.new_code_cell("FAST = True\nraise RuntimeError('boom')")],
+    }
+    paths = []
+    for name in ("bad", "good"):
+        nb = nbformat.v4.new_notebook(cells=cells[name])
+        nb.metadata.kernelspec = {
+            "name": "python3",
+            "display_name": "Python 3",
+            "language": "python",
+        }
+        path = tmp_path / f"{name}.ipynb"
+        nbformat.write(nb, path)
+        paths.append(path)
+    out = tmp_path / "out"
+    status = execute.main([str(p) for p in paths] + ["--scale-up", "--output-dir", str(out)])
+    printed = capsys.readouterr().out
+    assert status == 1
+    assert "| bad.ipynb | FAILED |" in printed and "boom" in printed
+    assert re.search(r"\| good\.ipynb \| \d+\.\d \|", printed)
+    executed = read(out / "good.ipynb")
+    assert executed.cells[0].outputs[0].text == "full\n"  # ran with FAST = False
+    assert not (out / "bad.ipynb").exists()
+    assert not read(tmp_path / "good.ipynb").cells[0].outputs  # --scale-up never writes back
