@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYTHONHASHSEED := 0
 
-.PHONY: book test setup execute lint unit nbval student student-check build site browser vendor timings benchmark clean
+.PHONY: book test setup execute lint unit nbval student student-check build site browser vendor timings scale-up benchmark clean
 
 setup: $(VENV)/.installed
 
@@ -81,6 +81,11 @@ execute: setup
 # benchmark of the reference VAE against this machine's matrix-multiply rate.
 timings: setup
 	$(BIN)/python -m aecourse.tools.execute --no-write notebooks/*.ipynb
+
+# Every notebook with FAST = False (full MNIST, longer training; for a GPU), timed;
+# the files are left as they are, the executed copies go to _build/scaled-up/.
+scale-up: setup
+	$(BIN)/python -m aecourse.tools.execute --scale-up --output-dir _build/scaled-up notebooks/*.ipynb
 
 benchmark: setup
 	$(BIN)/python -m aecourse.tools.benchmark
