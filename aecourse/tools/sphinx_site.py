@@ -3,6 +3,9 @@
 It registers the citation style ``author_year_round``: sphinxcontrib-bibtex's
 author-year style with round brackets, "Baldi and Hornik (1989)" and
 "(Jang et al., 2017; Maddison et al., 2017)", as papers in the field write them.
+To match, it registers the pybtex bibliography style ``author_year``: pybtex's
+``plain`` style (sorted by author, year and title) whose labels are author-year too,
+"[Baldi and Hornik, 1989]" rather than the default "[BH89]".
 
 With Sphinx 7.4, inline scripts that extensions add while the build runs
 (sphinx-thebe's configuration, sphinx-togglebutton's selector) reach each page
@@ -14,8 +17,14 @@ drops such repeats from each page's context before the page is written.
 from __future__ import annotations
 
 import dataclasses
+from collections import Counter
+from string import ascii_lowercase
 
+import pybtex.plugin
 import sphinxcontrib.bibtex.plugin
+from pybtex.richtext import Text
+from pybtex.style.formatting.plain import Style as PlainStyle
+from pybtex.style.labels import BaseLabelStyle
 from sphinxcontrib.bibtex.style.referencing import BracketStyle
 from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
 
@@ -38,6 +47,45 @@ class RoundAuthorYearStyle(AuthorYearReferenceStyle):
 sphinxcontrib.bibtex.plugin.register_plugin(
     "sphinxcontrib.bibtex.style.referencing", "author_year_round", RoundAuthorYearStyle
 )
+
+
+def author_year_label(entry) -> str:
+    """ "Ng, 2011", "Baldi and Hornik, 1989" or "Burda et al., 2016" for a pybtex entry."""
+    persons = entry.persons.get("author") or entry.persons.get("editor") or []
+    last = [Text.from_latex(" ".join(p.last_names)).render_as("text") for p in persons]
+    if not last:
+        names = entry.fields.get("title", entry.key)
+    elif len(last) == 1:
+        names = last[0]
+    elif len(last) == 2:
+        names = f"{last[0]} and {last[1]}"
+    else:
+        names = f"{last[0]} et al."
+    return f"{names}, {entry.fields.get('year', 'n.d.')}"
+
+
+class AuthorYearLabelStyle(BaseLabelStyle):
+    """Author-year labels; works that would share one get "a", "b", ... after the year."""
+
+    def format_labels(self, sorted_entries):
+        labels = [author_year_label(entry) for entry in sorted_entries]
+        total, seen = Counter(labels), Counter()
+        for label in labels:
+            if total[label] > 1:
+                yield label + ascii_lowercase[seen[label]]
+                seen[label] += 1
+            else:
+                yield label
+
+
+class AuthorYearStyle(PlainStyle):
+    """pybtex's ``plain`` bibliography with :class:`AuthorYearLabelStyle` labels."""
+
+    default_label_style = "author_year"
+
+
+pybtex.plugin.register_plugin("pybtex.style.labels", "author_year", AuthorYearLabelStyle)
+pybtex.plugin.register_plugin("pybtex.style.formatting", "author_year", AuthorYearStyle)
 
 
 def _key(script) -> tuple:
