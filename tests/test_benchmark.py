@@ -49,3 +49,18 @@ def test_recorded_matmuls_hold_all_the_epochs_flops(small_data):
         floor = benchmark.matmul_floor(calls, threads=1, repeats=1)
     assert counter.get_total_flops() == closed_form_flops(300, 100)
     assert 0 < floor < 10
+
+
+def test_plain_loop_model_computes_the_same_loss_as_aecourse():
+    from aecourse.vae import VAE, vae_loss_fn
+
+    model = VAE(784, benchmark.LATENT, hidden=(benchmark.HIDDEN,))
+    plain = benchmark.PlainVAE()
+    with torch.no_grad():
+        for mine, theirs in zip(plain.parameters(), model.parameters(), strict=True):
+            mine.copy_(theirs)
+    x = torch.rand(5, 784)
+    torch.manual_seed(3)
+    expected = vae_loss_fn()(model, x)["loss"]
+    torch.manual_seed(3)  # the same noise eps for the reparameterization
+    torch.testing.assert_close(plain(x), expected)

@@ -23,7 +23,9 @@ The settings are measured in interleaved rounds and the median is reported:
 - the default thread setting (``aecourse.runtime.cpu_threads()``, normally 1),
 - 2 threads,
 - each again while another process keeps one core busy (the benchmark starts that
-  busy loop itself, bounded in time, and stops it).
+  busy loop itself, bounded in time, and stops it),
+- a plain in-memory loop written with bare torch (no aecourse code), default
+  threads: what ``fit`` costs on top of the arithmetic.
 
 Speed is measured here, never in a timed test.
 """
@@ -37,6 +39,8 @@ import sys
 import time
 
 import torch
+import torch.nn.functional as F
+from torch import nn
 from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import FlopCounterMode
 
@@ -144,6 +148,51 @@ def epoch_seconds(data, threads: int, epochs: int) -> float:
     return statistics.median(history.seconds[1:])
 
 
+class PlainVAE(nn.Module):
+    """The reference VAE written with bare torch, for the plain-loop comparison."""
+
+    def __init__(self):
+        super().__init__()
+        self.hidden = nn.Linear(784, HIDDEN)
+        self.heads = nn.Linear(HIDDEN, 2 * LATENT)
+        self.decoder = nn.Sequential(nn.Linear(LATENT, HIDDEN), nn.ReLU(), nn.Linear(HIDDEN, 784))
+
+    def forward(self, x):
+        """Minus the one-sample ELBO of each example, (B,)."""
+        mu, logvar = self.heads(torch.relu(self.hidden(x))).chunk(2, dim=-1)
+        z = mu + torch.exp(0.5 * logvar) * torch.randn_like(mu)
+        logits = self.decoder(z)
+        recon = (F.softplus(logits) - x * logits).sum(-1)
+        return recon + 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(-1)
+
+
+def plain_epoch_seconds(data, threads: int, epochs: int) -> float:
+    """Median epoch time of a plain in-memory loop without aecourse (same work as ``fit``)."""
+    set_seed(0)
+    use_threads(threads)
+    model = PlainVAE()
+    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3, fused=True)
+    generator = torch.Generator().manual_seed(0)
+    x_train, x_test = data.x_train, data.x_test
+    seconds = []
+    for _ in range(epochs + 1):
+        start = time.perf_counter()
+        order = torch.randperm(len(x_train), generator=generator)
+        total = torch.zeros(())
+        for first in range(0, len(x_train), BATCH):
+            loss = model(x_train[order[first : first + BATCH]])
+            optimizer.zero_grad(set_to_none=True)
+            loss.mean().backward()
+            optimizer.step()
+            total += loss.detach().sum()
+        with torch.no_grad():
+            for first in range(0, len(x_test), 1000):
+                total += model(x_test[first : first + 1000]).sum()
+        float(total)  # one read-back per epoch, as in fit
+        seconds.append(time.perf_counter() - start)
+    return statistics.median(seconds[1:])
+
+
 def busy_core(seconds: float) -> subprocess.Popen:
     """Keep one core busy for at most ``seconds`` in another process."""
     loop = f"import time\nend = time.time() + {seconds}\nwhile time.time() < end: pass\n"
@@ -181,13 +230,15 @@ def main(argv=None) -> int:
         ("2 threads", 2, False),
         ("default, one core busy", default, True),
         ("2 threads, one core busy", 2, True),
+        ("plain loop, no aecourse", default, False),
     ]
     times: dict[str, list[float]] = {label: [] for label, _, _ in settings}
     for _ in range(args.rounds):  # interleaved, so a slow spell of the machine hits all
         for label, threads, busy in settings:
+            measure = plain_epoch_seconds if label.startswith("plain") else epoch_seconds
             load = busy_core(args.busy_seconds) if busy else None
             try:
-                times[label].append(epoch_seconds(data, threads, args.epochs))
+                times[label].append(measure(data, threads, args.epochs))
             finally:
                 if load is not None:
                     load.kill()
