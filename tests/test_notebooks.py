@@ -191,9 +191,10 @@ def test_execute_tool_keeps_going_and_reports_failures(tmp_path, capsys):
     cells = {
         "good": [nbformat.v4.new_code_cell("FAST = True\nprint('fast' if FAST else 'full')")],
         "bad": [nbformat.v4.new_code_cell("FAST = True\nraise RuntimeError('boom')")],
+        "slow": [nbformat.v4.new_code_cell("FAST = True\nimport time\ntime.sleep(30)")],
     }
     paths = []
-    for name in ("bad", "good"):
+    for name in ("bad", "slow", "good"):
         nb = nbformat.v4.new_notebook(cells=cells[name])
         nb.metadata.kernelspec = {
             "name": "python3",
@@ -204,10 +205,12 @@ def test_execute_tool_keeps_going_and_reports_failures(tmp_path, capsys):
         nbformat.write(nb, path)
         paths.append(path)
     out = tmp_path / "out"
-    status = execute.main([str(p) for p in paths] + ["--scale-up", "--output-dir", str(out)])
+    options = ["--scale-up", "--output-dir", str(out), "--timeout", "3"]
+    status = execute.main([str(p) for p in paths] + options)
     printed = capsys.readouterr().out
     assert status == 1
     assert "| bad.ipynb | FAILED |" in printed and "boom" in printed
+    assert "| slow.ipynb | FAILED |" in printed and "timed out" in printed
     assert re.search(r"\| good\.ipynb \| \d+\.\d \|", printed)
     executed = read(out / "good.ipynb")
     assert executed.cells[0].outputs[0].text == "full\n"  # ran with FAST = False

@@ -12,8 +12,9 @@ table (``make timings`` prints it without touching the files).
 epochs, for a GPU) without changing the file: the committed outputs are those of
 ``FAST = True``, so with it the executed notebooks go only to ``--output-dir``.
 
-A notebook that fails is reported in the table and the others still run; the
-exit status is 1 if any failed.
+A notebook that fails (an error in a cell, a cell past ``--timeout``, a kernel
+that dies) is reported in the table and the others still run; the exit status is 1
+if any failed.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from pathlib import Path
 
 import nbformat
 from nbclient import NotebookClient
-from nbclient.exceptions import CellExecutionError
+from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
 #: The first line of every notebook's first code cell: the one switch that scales
 #: data and epochs up for a GPU.
@@ -101,7 +102,7 @@ def main(argv=None) -> int:
             seconds = execute(
                 path, args.timeout, write=write, fast=not args.scale_up, output=output
             )
-        except CellExecutionError as err:
+        except (CellExecutionError, CellTimeoutError, DeadKernelError) as err:
             print(f"FAILED {path}:\n{err}", flush=True)
             rows.append((path.name, None))
             continue
