@@ -89,8 +89,10 @@ def train_one_epoch(data) -> None:
     """One epoch of the reference setting (used to record and count its work)."""
     set_seed(0)
     model = VAE(784, LATENT, hidden=(HIDDEN,))
-    fit(model, data.x_train, vae_loss_fn(), x_test=data.x_test, epochs=1,
-        batch_size=BATCH, lr=1e-3, progress=False)  # fmt: skip
+    loss_fn = vae_loss_fn()
+    fit(
+        model, data.x_train, loss_fn, x_test=data.x_test, batch_size=BATCH, progress=False, epochs=1
+    )
 
 
 def epoch_flops(data) -> int:
