@@ -40,6 +40,12 @@ class CheckResult:
         """Show nothing: the message was printed when the check ran."""
 
 
+def seeded(seed: int) -> torch.Generator:
+    """A CPU ``torch.Generator`` seeded with ``seed``: each check draws its cases from
+    its own, so they are the same on every run and independent of the global seed."""
+    return torch.Generator().manual_seed(seed)
+
+
 def _report(ok: bool, name: str, message: str) -> CheckResult:
     line = f"{PASS if ok else FAIL} {name}: {message}"
     print(line)

@@ -12,7 +12,7 @@ import math
 import torch
 
 from aecourse._validate import check_tensor
-from aecourse.exercises._core import CheckResult, check_function
+from aecourse.exercises._core import CheckResult, check_function, seeded
 
 # --- reference solutions --------------------------------------------------------------
 
@@ -75,14 +75,10 @@ def nearest_neighbour_error(x_train: torch.Tensor, x_test: torch.Tensor) -> floa
 # --- checks ---------------------------------------------------------------------------
 
 
-def _generator(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
-
-
 def check_subspace_angle(student_fn) -> CheckResult:
     """Check ``subspace_angle(u, v)`` (degrees) on random subspaces, including
     two bases of the same subspace (0 degrees) and orthogonal ones (90 degrees)."""
-    g = _generator(2)
+    g = seeded(2)
     cases = []
     for d, k in [(2, 1), (5, 1), (6, 2), (10, 3)]:
         u = torch.randn(d, k, generator=g, dtype=torch.float64)
@@ -111,7 +107,7 @@ def check_subspace_angle(student_fn) -> CheckResult:
 def check_pca_reconstruction_error(student_fn) -> CheckResult:
     """Check ``pca_reconstruction_error(x_train, x_test, k)`` on random
     correlated data that is not centred, for k = 0 (the mean) up to k = D."""
-    g = _generator(3)
+    g = seeded(3)
     cases = []
     for n, d, k in [(40, 5, 2), (30, 4, 1), (50, 6, 0), (25, 3, 3)]:
         mixing = torch.randn(d, d, generator=g, dtype=torch.float64)
@@ -136,7 +132,7 @@ def check_pca_reconstruction_error(student_fn) -> CheckResult:
 
 def check_nearest_neighbour_error(student_fn) -> CheckResult:
     """Check ``nearest_neighbour_error(x_train, x_test)`` on random data."""
-    g = _generator(4)
+    g = seeded(4)
     cases = []
     for n, b, d in [(8, 5, 2), (20, 12, 6), (3, 30, 10)]:
         x_train = torch.rand(n, d, generator=g, dtype=torch.float64)

@@ -12,7 +12,7 @@ import math
 import torch
 from torch.distributions import Independent, Normal, kl_divergence
 
-from aecourse.exercises._core import check_function
+from aecourse.exercises._core import check_function, seeded
 from aecourse.lvm import LinearGaussianLVM
 
 DTYPE = torch.float64
@@ -54,7 +54,7 @@ def reference_kl_diag_normals(mu_q, logvar_q, mu_p, logvar_p) -> torch.Tensor:
 
 def check_kl_diag_normals(kl_fn) -> bool:
     """Check ``kl_fn(mu_q, logvar_q, mu_p, logvar_p) -> (B,)`` on random diagonal Gaussians."""
-    generator = torch.Generator().manual_seed(3101)
+    generator = seeded(3101)
     cases = []
     for batch, latent_dim in [(4, 2), (1, 5), (6, 3)]:
         mu_q, mu_p = _randn(generator, batch, latent_dim), _randn(generator, batch, latent_dim)
@@ -96,7 +96,7 @@ def reference_naive_log_px(
 
 def check_naive_log_px(naive_fn) -> bool:
     """Check ``naive_fn(model, x, z) -> (B,)`` where ``z`` (S, B, K) are draws from p(z)."""
-    generator = torch.Generator().manual_seed(3102)
+    generator = seeded(3102)
     cases = []
     for model, x, num_samples in _models_and_data(generator):
         z = _randn(generator, num_samples, len(x), model.latent_dim)
@@ -133,7 +133,7 @@ def reference_importance_log_px(model, x, mu, logvar, eps) -> torch.Tensor:
 
 def check_importance_log_px(importance_fn) -> bool:
     """Check ``importance_fn(model, x, mu, logvar, eps) -> (B,)`` with ``eps`` (S, B, K) ~ N(0, I)."""
-    generator = torch.Generator().manual_seed(3103)
+    generator = seeded(3103)
     cases = []
     for model, x, num_samples in _models_and_data(generator):
         batch, latent_dim = len(x), model.latent_dim
@@ -166,7 +166,7 @@ def reference_effective_sample_size(log_w: torch.Tensor) -> torch.Tensor:
 
 def check_effective_sample_size(ess_fn) -> bool:
     """Check ``ess_fn(log_w) -> (B,)`` on log weights (S, B), some of them near -1000."""
-    generator = torch.Generator().manual_seed(3104)
+    generator = seeded(3104)
     cases = [
         (_randn(generator, 100, 3),),  # mild weights
         (5.0 * _randn(generator, 1000, 2),),  # a few samples dominate

@@ -12,12 +12,7 @@ import math
 
 import torch
 
-from aecourse.exercises._core import CheckResult, check_function
-
-
-def _gen(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
-
+from aecourse.exercises._core import CheckResult, check_function, seeded
 
 # --- reference solutions ------------------------------------------------------------
 
@@ -44,7 +39,7 @@ def iwae_from_log_weights_reference(log_w: torch.Tensor) -> torch.Tensor:
 
 def check_interpolate(answer) -> CheckResult:
     """Exercise: points on the straight line between two codes."""
-    g = _gen(201)
+    g = seeded(201)
     cases = [
         (torch.zeros(2), torch.ones(2), 3),
         (torch.randn(20, generator=g), torch.randn(20, generator=g), 8),
@@ -74,7 +69,7 @@ def check_grid_values(answer) -> CheckResult:
 
 def check_iwae_from_log_weights(answer) -> CheckResult:
     """Exercise: the importance-weighted bound from S log weights per example."""
-    g = _gen(202)
+    g = seeded(202)
     cases = [
         (torch.randn(5, 3, generator=g),),
         (torch.randn(50, 4, generator=g) * 3 - 100.0,),

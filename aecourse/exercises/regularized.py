@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import torch
 
-from aecourse.exercises._core import check_function
+from aecourse.exercises._core import check_function, seeded
 
 # --- reference solutions ------------------------------------------------------------------
 
@@ -43,7 +43,7 @@ def tanh_jacobian_frobenius_sq_reference(
 
 def check_kl_bernoulli(answer) -> bool:
     """Exercise: write KL(rho || rho_hat) between two Bernoulli distributions."""
-    gen = torch.Generator().manual_seed(2011)
+    gen = seeded(2011)
     cases = []
     for rho in (0.05, 0.2, 0.5):
         rho_hat = 0.01 + 0.98 * torch.rand(16, generator=gen)  # (H,), inside (0, 1)
@@ -59,7 +59,7 @@ def check_kl_bernoulli(answer) -> bool:
 
 def check_masking_noise(answer) -> bool:
     """Exercise: masking noise, given the uniform draws ``u``."""
-    gen = torch.Generator().manual_seed(2010)
+    gen = seeded(2010)
     cases = []
     for p in (0.1, 0.5, 0.9):
         x = torch.rand(4, 20, generator=gen) + 0.1  # no zeros, so masking is visible
@@ -90,7 +90,7 @@ def check_copy_loss(answer) -> bool:
 
 def check_tanh_jacobian_frobenius_sq(answer) -> bool:
     """Exercise: the closed-form Jacobian penalty of a tanh layer."""
-    gen = torch.Generator().manual_seed(2012)
+    gen = seeded(2012)
     cases = []
     for batch, dim, code in ((5, 3, 4), (8, 10, 6), (3, 2, 32)):
         x = torch.randn(batch, dim, generator=gen)

@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import torch
 
-from aecourse.exercises._core import CheckResult, _report, check_function, compare
+from aecourse.exercises._core import CheckResult, _report, check_function, compare, seeded
 
 __all__ = [
     "check_full_covariance_sample",
@@ -58,12 +58,8 @@ def reference_full_covariance_sample(
 # --------------------------------------------------------------------- the checks
 
 
-def _generator(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
-
-
 def _reparameterize_cases():
-    gen = _generator(601)
+    gen = seeded(601)
     cases = []
     for batch, dim in [(1, 1), (4, 2), (8, 5)]:
         mu = torch.randn(batch, dim, generator=gen)
@@ -111,7 +107,7 @@ def check_reparameterize(student_fn: Callable) -> CheckResult:
 
 
 def _score_function_cases():
-    gen = _generator(602)
+    gen = seeded(602)
     cases = []
     for num_samples, dim in [(1, 1), (5, 3), (64, 4)]:
         mu = torch.randn(dim, generator=gen)
@@ -136,7 +132,7 @@ def check_score_function_grad_mu(student_fn: Callable) -> CheckResult:
 
 
 def _full_covariance_cases():
-    gen = _generator(603)
+    gen = seeded(603)
     cases = []
     for num_samples, dim in [(1, 2), (6, 3), (10, 4)]:
         mu = torch.randn(dim, generator=gen)

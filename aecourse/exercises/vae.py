@@ -11,12 +11,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from aecourse.exercises._core import CheckResult, check_function
-
-
-def _gen(seed: int) -> torch.Generator:
-    return torch.Generator().manual_seed(seed)
-
+from aecourse.exercises._core import CheckResult, check_function, seeded
 
 # --- reference solutions ------------------------------------------------------------
 
@@ -46,7 +41,7 @@ def active_units_reference(mu: torch.Tensor, threshold: float) -> int:
 
 def check_kl_normal_std_normal(answer) -> CheckResult:
     """Exercise: the closed-form KL between N(mu, sigma^2) and N(0, I), one value per example."""
-    g = _gen(101)
+    g = seeded(101)
     cases = [
         (torch.zeros(3, 4), torch.zeros(3, 4)),
         (torch.randn(5, 2, generator=g), torch.randn(5, 2, generator=g)),
@@ -64,7 +59,7 @@ def check_kl_normal_std_normal(answer) -> CheckResult:
 
 def check_bernoulli_log_likelihood(answer) -> CheckResult:
     """Exercise: log p(x|z) of Bernoulli pixels from logits, stable for large logits."""
-    g = _gen(102)
+    g = seeded(102)
     x = torch.rand(6, 10, generator=g)
     cases = [
         (torch.bernoulli(x, generator=g), torch.randn(6, 10, generator=g)),
@@ -97,7 +92,7 @@ def check_beta_for_noise_std(answer) -> CheckResult:
 
 def check_active_units(answer) -> CheckResult:
     """Exercise: count the active units from the posterior means of a data set."""
-    g = _gen(103)
+    g = seeded(103)
     scales = torch.tensor([1.0, 0.01, 0.5, 0.05, 0.2, 0.0])  # per-dimension spread
     mu = torch.randn(400, 6, generator=g) * scales + torch.randn(6, generator=g)  # (N, K)
     cases = [(mu, 0.01), (mu, 0.1), (torch.randn(50, 3, generator=g), 0.01)]
