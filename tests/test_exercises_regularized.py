@@ -63,54 +63,57 @@ def test_tanh_reference_matches_autograd():
 # --- the checks pass the reference and fail wrong answers ---------------------------------------
 
 
-def test_check_kl_bernoulli(capsys):
-    assert check_kl_bernoulli(kl_bernoulli_reference)
-    assert "✅ kl_bernoulli" in capsys.readouterr().out
-    assert not check_kl_bernoulli(stub)
-    assert "your answer is None" in capsys.readouterr().out
+def test_check_kl_bernoulli(assert_passes, assert_fails):
+    assert_passes(check_kl_bernoulli, kl_bernoulli_reference, "✅ kl_bernoulli")
+    assert_fails(check_kl_bernoulli, stub, "your answer is None")
     # the KL the wrong way round, KL(rho_hat || rho)
-    assert not check_kl_bernoulli(lambda rho, rho_hat: kl_bernoulli_reference(rho_hat, rho))
-    out = capsys.readouterr().out
-    assert "❌ kl_bernoulli" in out and "Hint:" in out
+    assert_fails(
+        check_kl_bernoulli,
+        lambda rho, rho_hat: kl_bernoulli_reference(rho_hat, rho),
+        "❌ kl_bernoulli",
+        "Hint:",
+    )
 
 
-def test_check_masking_noise(capsys):
-    assert check_masking_noise(masking_noise_reference)
-    assert "✅ masking_noise" in capsys.readouterr().out
-    assert not check_masking_noise(stub)
-    assert "your answer is None" in capsys.readouterr().out
+def test_check_masking_noise(assert_passes, assert_fails):
+    assert_passes(check_masking_noise, masking_noise_reference, "✅ masking_noise")
+    assert_fails(check_masking_noise, stub, "your answer is None")
     # masks with probability 1 - p instead of p
-    assert not check_masking_noise(lambda x, u, p: torch.where(u < p, x, torch.zeros_like(x)))
-    out = capsys.readouterr().out
-    assert "❌ masking_noise" in out and "Hint:" in out
+    assert_fails(
+        check_masking_noise,
+        lambda x, u, p: torch.where(u < p, x, torch.zeros_like(x)),
+        "❌ masking_noise",
+        "Hint:",
+    )
 
 
-def test_check_copy_loss(capsys):
-    assert check_copy_loss(copy_loss_reference)
-    assert "✅ copy_loss" in capsys.readouterr().out
-    assert not check_copy_loss(stub)
-    assert "your answer is None" in capsys.readouterr().out
-    assert not check_copy_loss(lambda d, sigma: d * sigma)  # sigma instead of sigma^2
-    out = capsys.readouterr().out
-    assert "❌ copy_loss" in out and "Hint:" in out
+def test_check_copy_loss(assert_passes, assert_fails):
+    assert_passes(check_copy_loss, copy_loss_reference, "✅ copy_loss")
+    assert_fails(check_copy_loss, stub, "your answer is None")
+
+    def sigma_not_squared(d, sigma):  # sigma instead of sigma^2
+        return d * sigma
+
+    assert_fails(check_copy_loss, sigma_not_squared, "❌ copy_loss", "Hint:")
 
 
-def test_check_tanh_jacobian(capsys):
-    assert check_tanh_jacobian_frobenius_sq(tanh_jacobian_frobenius_sq_reference)
-    assert "✅ tanh_jacobian_frobenius_sq" in capsys.readouterr().out
-    assert not check_tanh_jacobian_frobenius_sq(stub)
-    assert "your answer is None" in capsys.readouterr().out
+def test_check_tanh_jacobian(assert_passes, assert_fails):
+    assert_passes(
+        check_tanh_jacobian_frobenius_sq,
+        tanh_jacobian_frobenius_sq_reference,
+        "✅ tanh_jacobian_frobenius_sq",
+    )
+    assert_fails(check_tanh_jacobian_frobenius_sq, stub, "your answer is None")
 
     def sigmoid_formula(x, W, b):  # the sigmoid's closed form, not the tanh's
         h = torch.tanh(x @ W.T + b)
         return (h * (1 - h)).pow(2) @ W.pow(2).sum(dim=1)
 
-    assert not check_tanh_jacobian_frobenius_sq(sigmoid_formula)
-    out = capsys.readouterr().out
-    assert "❌ tanh_jacobian_frobenius_sq" in out and "Hint:" in out
+    assert_fails(
+        check_tanh_jacobian_frobenius_sq, sigmoid_formula, "❌ tanh_jacobian_frobenius_sq", "Hint:"
+    )
 
     def raises(x, W, b):
         raise RuntimeError("shape mismatch")
 
-    assert not check_tanh_jacobian_frobenius_sq(raises)
-    assert "raised RuntimeError" in capsys.readouterr().out
+    assert_fails(check_tanh_jacobian_frobenius_sq, raises, "raised RuntimeError")

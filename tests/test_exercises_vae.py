@@ -74,18 +74,15 @@ CASES = [
 
 
 @pytest.mark.parametrize(("check", "solution", "wrong", "hint"), CASES)
-def test_solution_passes(check, solution, wrong, hint, capsys):
+def test_solution_passes(check, solution, wrong, hint, assert_passes):
     if check is vae.check_bernoulli_log_likelihood:
         solution = vae.bernoulli_log_likelihood_reference
-    assert bool(check(solution)) is True
-    assert capsys.readouterr().out.startswith("✅")
+    assert_passes(check, solution)
 
 
 @pytest.mark.parametrize(("check", "solution", "wrong", "hint"), CASES)
-def test_wrong_answer_fails_with_a_hint(check, solution, wrong, hint, capsys):
-    assert bool(check(wrong)) is False
-    out = capsys.readouterr().out
-    assert out.startswith("❌") and "Hint:" in out and hint in out
+def test_wrong_answer_fails_with_a_hint(check, solution, wrong, hint, assert_fails):
+    assert_fails(check, wrong, "Hint:", hint)
 
 
 def test_a_forgotten_sum_is_reported_as_a_shape_problem(capsys):
@@ -97,19 +94,16 @@ def test_a_forgotten_sum_is_reported_as_a_shape_problem(capsys):
 
 
 @pytest.mark.parametrize(("check", "solution", "wrong", "hint"), CASES)
-def test_unfinished_stub_fails_helpfully(check, solution, wrong, hint, capsys):
-    assert bool(check(stub)) is False
-    out = capsys.readouterr().out
-    assert out.startswith("❌") and "None" in out and "replace the placeholder" in out
+def test_unfinished_stub_fails_helpfully(check, solution, wrong, hint, assert_fails):
+    assert_fails(check, stub, "None", "replace the placeholder")
 
 
 @pytest.mark.parametrize(("check", "solution", "wrong", "hint"), CASES)
-def test_an_answer_that_raises_is_reported(check, solution, wrong, hint, capsys):
+def test_an_answer_that_raises_is_reported(check, solution, wrong, hint, assert_fails):
     def broken(*args):
         raise RuntimeError("oops")
 
-    assert bool(check(broken)) is False
-    assert "raised RuntimeError: oops" in capsys.readouterr().out
+    assert_fails(check, broken, "raised RuntimeError: oops")
 
 
 def test_reference_solutions_agree_with_the_package():
