@@ -6,23 +6,27 @@ import contextlib
 import math
 from collections.abc import Iterator
 
+import numpy as np
 import torch
 
 # Scanning a tensor for NaN costs a pass over it and, on a GPU, a wait for the device.
-# The training loop checks its data once and turns the scans off for its inner steps.
+# The training loop scans the first batch of each run (so a value outside a loss's
+# range is caught there) and turns the scans off for the batches after it.
 _scan_values = True
 
 
 def value_scans_enabled() -> bool:
-    """Whether checks should scan tensor values (False inside :func:`skip_value_scans`)."""
+    """Whether checks should scan tensor values (False inside ``value_scans(False)``)."""
     return _scan_values
 
 
 @contextlib.contextmanager
-def skip_value_scans() -> Iterator[None]:
-    """Within this block, ``check_tensor`` checks types and shapes but not values."""
+def value_scans(enabled: bool) -> Iterator[None]:
+    """Within this block ``check_tensor`` (and every range check that asks
+    :func:`value_scans_enabled`) scans tensor values only if ``enabled``; types and
+    shapes are always checked."""
     global _scan_values
-    previous, _scan_values = _scan_values, False
+    previous, _scan_values = _scan_values, bool(enabled)
     try:
         yield
     finally:
@@ -37,10 +41,16 @@ def check_tensor(
     last_dim: int | None = None,
     floating: bool = True,
     finite: bool = True,
+    allow_empty: bool = False,
 ) -> torch.Tensor:
-    """Raise a clear TypeError/ValueError unless ``value`` is a suitable tensor."""
+    """Raise a clear TypeError/ValueError unless ``value`` is a suitable tensor.
+
+    By default the tensor must be floating, finite and hold at least one number.
+    """
     if not isinstance(value, torch.Tensor):
-        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}")
+        hint = " (convert with torch.as_tensor(..., dtype=torch.float32))"
+        hint = hint if isinstance(value, (np.ndarray, list, tuple)) else ""
+        raise TypeError(f"{name} must be a torch.Tensor, got {type(value).__name__}{hint}")
     if floating and not value.is_floating_point():
         raise TypeError(f"{name} must be a floating-point tensor, got dtype {value.dtype}")
     if ndim is not None and value.dim() != ndim:
@@ -49,6 +59,8 @@ def check_tensor(
         raise ValueError(
             f"{name} must have last dimension {last_dim}, got shape {tuple(value.shape)}"
         )
+    if not allow_empty and value.numel() == 0:
+        raise ValueError(f"{name} is empty (shape {tuple(value.shape)}): pass at least one value")
     if finite and floating and _scan_values and not bool(torch.isfinite(value).all()):
         raise ValueError(f"{name} contains NaN or infinite values")
     return value
@@ -63,9 +75,35 @@ def check_same_shape(name_a: str, a: torch.Tensor, name_b: str, b: torch.Tensor)
         )
 
 
+def check_same_dtype(name: str, x: torch.Tensor, reference_name: str, reference_dtype) -> None:
+    """Raise TypeError unless ``x.dtype`` is ``reference_dtype`` (a model's parameters, say)."""
+    if x.dtype != reference_dtype:
+        convert = {torch.float32: ".float()", torch.float64: ".double()"}.get(reference_dtype)
+        how = f"convert with {name}{convert}" if convert else f"convert with {name}.to(...)"
+        raise TypeError(
+            f"{name} has dtype {x.dtype} but {reference_name} are {reference_dtype}: {how}"
+        )
+
+
+def is_int(value) -> bool:
+    """True for Python and NumPy integers, False for bools."""
+    return isinstance(value, (int, np.integer)) and not isinstance(value, (bool, np.bool_))
+
+
+def check_int(name: str, value, minimum: int | None = None) -> int:
+    """Raise unless ``value`` is an integer (Python or NumPy) >= ``minimum``; return an int."""
+    if not is_int(value):
+        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
+    if minimum is not None and value < minimum:
+        raise ValueError(f"{name} must be >= {minimum}, got {value}")
+    return int(value)
+
+
 def check_positive_number(name: str, value, *, allow_zero: bool = False) -> float:
     """Raise unless ``value`` is a finite real number > 0 (or >= 0)."""
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(
+        value, (int, float, np.integer, np.floating)
+    ):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
     if math.isnan(value) or math.isinf(value):
         raise ValueError(f"{name} must be finite, got {value}")
@@ -76,9 +114,5 @@ def check_positive_number(name: str, value, *, allow_zero: bool = False) -> floa
 
 
 def check_positive_int(name: str, value) -> int:
-    """Raise unless ``value`` is an int >= 1."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < 1:
-        raise ValueError(f"{name} must be >= 1, got {value}")
-    return value
+    """Raise unless ``value`` is an int (Python or NumPy) >= 1; return it as an int."""
+    return check_int(name, value, minimum=1)

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from aecourse._validate import check_positive_int, check_tensor
+from aecourse._validate import check_positive_int, check_same_dtype, check_tensor
 
 ACTIVATIONS = {
     "relu": nn.ReLU,
@@ -92,11 +92,13 @@ class Autoencoder(nn.Module):
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """h = f(x), shape (B, code_dim)."""
         check_tensor("x", x, ndim=2, last_dim=self.in_dim, finite=False)
+        check_same_dtype("x", x, "the model's parameters", self.encoder[0].weight.dtype)
         return self.encoder(x)
 
     def decode(self, h: torch.Tensor) -> torch.Tensor:
         """x_hat = g(h), shape (B, in_dim)."""
         check_tensor("h", h, ndim=2, last_dim=self.code_dim, finite=False)
+        check_same_dtype("h", h, "the model's parameters", self.decoder[0].weight.dtype)
         return self.decoder(h)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:

@@ -20,6 +20,8 @@ import random
 import numpy as np
 import torch
 
+from aecourse._validate import check_int, check_positive_int
+
 #: Threads used by default on the CPU (see the module docstring).
 DEFAULT_THREADS = 1
 
@@ -42,10 +44,7 @@ def use_threads(threads: int | None = None) -> int:
     """Fix torch's intra-op CPU thread count (default: :func:`cpu_threads`)."""
     if threads is None:
         threads = cpu_threads()
-    if isinstance(threads, bool) or not isinstance(threads, int):
-        raise TypeError(f"threads must be an int, got {type(threads).__name__}")
-    if threads < 1:
-        raise ValueError(f"threads must be >= 1, got {threads}")
+    threads = check_positive_int("threads", threads)
     torch.set_num_threads(threads)
     return threads
 
@@ -56,10 +55,7 @@ def set_seed(seed: int = 0) -> None:
     The thread count is part of reproducibility on a CPU (it changes the order of
     floating-point sums), so it is fixed here too.
     """
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
-    if seed < 0:
-        raise ValueError(f"seed must be >= 0, got {seed}")
+    seed = check_int("seed", seed, minimum=0)
     use_threads()
     random.seed(seed)
     np.random.seed(seed)

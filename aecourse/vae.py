@@ -25,6 +25,7 @@ from torch import nn
 from aecourse._validate import (
     check_positive_int,
     check_positive_number,
+    check_same_dtype,
     check_same_shape,
     check_tensor,
 )
@@ -122,12 +123,14 @@ class VAE(nn.Module):
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """The parameters of q(z|x): ``mu`` and ``logvar``, each (B, K)."""
         check_tensor("x", x, ndim=2, last_dim=self.in_dim)
+        check_same_dtype("x", x, "the model's parameters", self.encoder[0].weight.dtype)
         mu, logvar = self.encoder(x).chunk(2, dim=-1)  # (B, K), (B, K)
         return mu, logvar
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         """The decoder's output for z of shape (..., K): logits or x_hat, (..., D)."""
         check_tensor("z", z, last_dim=self.latent_dim, finite=False)
+        check_same_dtype("z", z, "the model's parameters", self.decoder[0].weight.dtype)
         return self.decoder(z)
 
     def decode_mean(self, z: torch.Tensor) -> torch.Tensor:
