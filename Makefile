@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 export PATH := $(abspath $(BIN)):$(PATH)
 export PYTHONHASHSEED := 0
 
-.PHONY: book test setup execute lint unit nbval student student-check build site browser vendor timings scale-up benchmark clean
+.PHONY: book test setup execute lint unit nbval nbval-portable student student-check build site browser vendor timings scale-up benchmark clean
 
 setup: $(VENV)/.installed
 
@@ -43,7 +43,7 @@ _vendor/.fetched:
 	rm -rf _vendor/pack
 	touch $@
 
-test: setup lint unit nbval student-check build site
+test: setup lint unit nbval nbval-portable student-check build site
 
 lint:
 	$(BIN)/ruff check .
@@ -62,8 +62,15 @@ browser:
 		&& (apt-get update -qq && apt-get install -y -qq chromium >/dev/null) ; } \
 		|| echo "Chromium could not be installed: the browser tests will be skipped"
 
+NBVAL = $(BIN)/python -m pytest -p aecourse.tools.nbval_tolerance --nbval --nbval-current-env -p no:randomly -n 2 --dist loadfile notebooks
+
 nbval:
-	$(BIN)/python -m pytest --nbval --nbval-current-env -p no:randomly notebooks
+	$(NBVAL)
+
+# The same, with PyTorch's generic kernels and two OpenMP threads: a stand-in for
+# another CPU (the committed outputs must pass on any machine).
+nbval-portable:
+	ATEN_CPU_CAPABILITY=default OMP_NUM_THREADS=2 $(NBVAL)
 
 # The student edition (solutions removed, stubs and checks kept) in student/.
 student: setup

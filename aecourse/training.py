@@ -69,26 +69,29 @@ def _as_terms(out, batch_size: int) -> dict[str, torch.Tensor]:
     return terms
 
 
-def _check_model(model) -> torch.nn.Parameter:
-    """``model`` is an ``nn.Module`` with a trainable parameter; return its first one."""
+def _check_model(model, trainable: bool = True) -> torch.nn.Parameter | None:
+    """``model`` is an ``nn.Module`` (with a trainable parameter, if ``trainable``);
+    return its first parameter (``None`` for a model without any, e.g. a baseline)."""
     if not isinstance(model, nn.Module):
         raise TypeError(
             f"model must be a torch.nn.Module (e.g. aecourse.models.Autoencoder), got "
             f"{type(model).__name__}"
         )
     first = next((p for p in model.parameters() if p.requires_grad), None)
-    if first is None:
+    if first is None and trainable:
         raise ValueError(
             f"model ({type(model).__name__}) has no parameters that require grad: "
             "there is nothing to train"
         )
-    return first
+    return first if first is not None else next(model.parameters(), None)
 
 
-def _check_data(name: str, x, model: nn.Module, parameter: torch.Tensor) -> None:
+def _check_data(name: str, x, model: nn.Module, parameter: torch.Tensor | None) -> None:
     """``x`` is a non-empty (N, D) floating tensor that fits ``model``: the same width
     (when the model says ``in_dim``), dtype and device as its parameters."""
     check_tensor(name, x, ndim=2, last_dim=getattr(model, "in_dim", None))
+    if parameter is None:  # a model without parameters (e.g. nn.Identity) takes any
+        return
     check_same_dtype(name, x, "the model's parameters", parameter.dtype)
     if x.device != parameter.device:
         raise ValueError(
@@ -155,7 +158,7 @@ def evaluate(
     Jacobian penalty); parameters are not updated either way. Raises
     ``FloatingPointError`` if a term's mean is not finite.
     """
-    parameter = _check_model(model)
+    parameter = _check_model(model, trainable=False)
     _check_data("x", x, model, parameter)
     _check_loss_fn(loss_fn)
     batch_size = check_positive_int("batch_size", batch_size)

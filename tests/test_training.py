@@ -281,3 +281,10 @@ def test_models_explain_a_dtype_mismatch():
     with pytest.raises(TypeError, match=r"z has dtype torch.float64"):
         VAE(8, 2, hidden=[4]).decode(torch.zeros(3, 2, dtype=torch.float64))
     assert Autoencoder(8, 2).double()(x).dtype == torch.float64  # a float64 model is fine
+
+
+def test_evaluate_takes_a_model_without_parameters():
+    x, _ = data()
+    assert evaluate(torch.nn.Identity(), x, mse) == {"loss": 0.0}
+    with pytest.raises(ValueError, match=r"model \(Identity\) has no parameters"):
+        fit(torch.nn.Identity(), x, mse, epochs=1, progress=False)
