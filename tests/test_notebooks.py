@@ -216,3 +216,19 @@ def test_execute_tool_keeps_going_and_reports_failures(tmp_path, capsys):
     assert executed.cells[0].outputs[0].text == "full\n"  # ran with FAST = False
     assert not (out / "bad.ipynb").exists()
     assert not read(tmp_path / "good.ipynb").cells[0].outputs  # --scale-up never writes back
+
+
+def test_execute_tool_reports_an_unreadable_notebook_and_goes_on(tmp_path, capsys):
+    broken = tmp_path / "broken.ipynb"
+    broken.write_text("{ not json", encoding="utf-8")
+    missing = tmp_path / "missing.ipynb"
+    good = tmp_path / "good.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("FAST = True\nprint(1)")])
+    nb.metadata.kernelspec = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, good)
+    status = execute.main([str(broken), str(missing), str(good), "--no-write"])
+    printed = capsys.readouterr().out
+    assert status == 1
+    assert "| broken.ipynb | FAILED |" in printed and "broken.ipynb: cannot run it" in printed
+    assert "| missing.ipynb | FAILED |" in printed and "No such file" in printed
+    assert re.search(r"\| good\.ipynb \| \d+\.\d \|", printed)

@@ -13,7 +13,7 @@ epochs, for a GPU) without changing the file: the committed outputs are those of
 ``FAST = True``, so with it the executed notebooks go only to ``--output-dir``.
 
 A notebook that fails (an error in a cell, a cell past ``--timeout``, a kernel
-that dies) is reported in the table and the others still run; the exit status is 1
+that dies, a file that is missing or is not a notebook) is reported in the table and the others still run; the exit status is 1
 if any failed.
 """
 
@@ -104,6 +104,10 @@ def main(argv=None) -> int:
             )
         except (CellExecutionError, CellTimeoutError, DeadKernelError) as err:
             print(f"FAILED {path}:\n{err}", flush=True)
+            rows.append((path.name, None))
+            continue
+        except (OSError, ValueError) as err:  # missing, not a notebook, no FAST switch
+            print(f"FAILED {path}: cannot run it ({type(err).__name__}: {err})", flush=True)
             rows.append((path.name, None))
             continue
         print(f"{path.name}: {seconds:.1f} s", flush=True)
