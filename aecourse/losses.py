@@ -223,8 +223,17 @@ def log_importance_weights(
 
 
 def log_mean_exp(log_w: torch.Tensor, dim: int = 0) -> torch.Tensor:
-    """log((1/S) sum_i exp(log_w_i)) along ``dim``, without overflow (logsumexp)."""
-    check_tensor("log_w", log_w)
+    """log((1/S) sum_i exp(log_w_i)) along ``dim``, without overflow (logsumexp).
+
+    A log-weight of -inf is a weight of zero and is allowed (all -inf gives -inf);
+    NaN and +inf are refused, and so is an empty ``dim``.
+    """
+    check_tensor("log_w", log_w, finite=False)
+    if not -log_w.dim() <= dim < max(log_w.dim(), 1):
+        raise ValueError(f"dim must be in [-{log_w.dim()}, {log_w.dim()}), got {dim}")
+    if bool(torch.isnan(log_w).any()) or bool(torch.isposinf(log_w).any()):
+        raise ValueError("log_w contains NaN or +inf; only -inf (a zero weight) is allowed")
+    # log (1/S) sum_i w_i = logsumexp_i(log w_i) - log S
     return torch.logsumexp(log_w, dim=dim) - math.log(log_w.shape[dim])
 
 

@@ -31,6 +31,7 @@ from torch import nn
 from torch.distributions import Distribution, Independent, Normal
 
 from aecourse._validate import check_positive_int, check_positive_number, check_tensor
+from aecourse.losses import log_mean_exp  # one log-mean-exp for the whole package
 
 LOG_2PI = math.log(2 * math.pi)
 
@@ -100,14 +101,6 @@ def diag_normal(mu: torch.Tensor, logvar: torch.Tensor) -> Distribution:
 # --------------------------------------------------------------------------------------
 # Monte Carlo helpers
 # --------------------------------------------------------------------------------------
-
-
-def log_mean_exp(values: torch.Tensor, dim: int = 0) -> torch.Tensor:
-    """log( (1/S) sum_s exp(values_s) ) along ``dim``, computed stably with logsumexp."""
-    check_tensor("values", values, finite=False)
-    if bool(torch.isnan(values).any()):
-        raise ValueError("values contains NaN")
-    return torch.logsumexp(values, dim=dim) - math.log(values.shape[dim])
 
 
 def effective_sample_size(log_w: torch.Tensor, dim: int = 0) -> torch.Tensor:

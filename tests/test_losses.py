@@ -348,3 +348,19 @@ def test_bounds_reject_bad_input(fn):
         fn(model, x, 3, s=1.0)
     with pytest.raises(ValueError, match="chunk_size must be >= 1"):
         fn(model, x, 3, chunk_size=0)
+
+
+def test_log_mean_exp_has_one_contract():
+    from aecourse import lvm
+
+    assert lvm.log_mean_exp is log_mean_exp
+    log_w = torch.tensor([[0.0, float("-inf")], [float("-inf"), float("-inf")]]).T
+    expected = torch.tensor([math.log(0.5), float("-inf")])
+    torch.testing.assert_close(log_mean_exp(log_w, dim=0), expected)  # zero weights allowed
+    for bad in (float("nan"), float("inf")):
+        with pytest.raises(ValueError, match=r"log_w contains NaN or \+inf"):
+            log_mean_exp(torch.tensor([0.0, bad]))
+    with pytest.raises(ValueError, match="log_w is empty"):
+        log_mean_exp(torch.zeros(0, 3))
+    with pytest.raises(ValueError, match=r"dim must be in \[-2, 2\), got 2"):
+        log_mean_exp(torch.zeros(2, 3), dim=2)

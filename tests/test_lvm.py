@@ -420,7 +420,7 @@ def test_methods_reject_bad_inputs():
         importance_log_weights(model, x, diag_normal(mu[:2], logvar[:2]), 10)
     with pytest.raises(ValueError, match="mu_q and mu_p"):
         kl_diag_normals(mu, logvar, mu[:2], logvar[:2])
-    with pytest.raises(ValueError, match="values"):
+    with pytest.raises(ValueError, match="log_w"):
         log_mean_exp(torch.tensor([0.0, float("nan")]))
     with pytest.raises(ValueError, match="latent_dim"):
         ml_ppca(x, 5)
