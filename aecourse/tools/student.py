@@ -157,21 +157,33 @@ def main(argv=None) -> int:
     parser.add_argument("notebooks", nargs="+", type=Path)
     parser.add_argument("--out", type=Path, default=Path("student"))
     parser.add_argument("--execute", action="store_true", help="run each and verify its stubs")
+    parser.add_argument(
+        "--jobs", type=int, default=2, help="notebooks run at once with --execute (one thread each)"
+    )
     args = parser.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    failures = 0
+    targets = []
     for path in args.notebooks:
         nb = nbformat.read(path, as_version=4)
         n_exercises = len(find_exercises(nb))
-        student = student_edition(nb)
         target = args.out / path.name
-        nbformat.write(student, target)
+        nbformat.write(student_edition(nb), target)
         print(f"{target}: {n_exercises} exercises, solutions removed")
-        if args.execute:
-            from aecourse.tools.execute import execute
+        targets.append(target)
+    if not args.execute:
+        return 0
+    from concurrent.futures import ThreadPoolExecutor
 
-            execute(target, timeout=600)
-            problems = verify_stubs_fail(nbformat.read(target, as_version=4))
+    from aecourse.tools.execute import execute
+
+    def run(target: Path) -> list[str]:  # each notebook runs in its own kernel process
+        execute(target, timeout=600)
+        return verify_stubs_fail(nbformat.read(target, as_version=4))
+
+    failures = 0
+    with ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        for target, problems in zip(targets, pool.map(run, targets)):  # in input order
+            print(f"{target}: {'stubs fail as they should' if not problems else 'PROBLEMS'}")
             for problem in problems:
                 print(f"  {problem}")
             failures += bool(problems)

@@ -240,3 +240,26 @@ def test_every_page_has_rendered_maths_where_it_has_tex(browser, server):
         finally:
             context.close()
     assert checked > 0, "no page with maths found"
+
+
+def test_every_notebook_page_carries_its_committed_outputs():
+    """``make test`` builds the site from the committed outputs (execution off): each
+    notebook page must show them, e.g. the first plain line that its cells printed."""
+    import html
+
+    import nbformat
+
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        printed = [
+            line.strip()
+            for cell in nb.cells
+            if cell.cell_type == "code"
+            for out in cell.get("outputs", [])
+            if out.output_type == "stream"
+            for line in out.text.splitlines()
+            if re.fullmatch(r"[A-Za-z][\w ,.:()=-]{15,}", line.strip())
+        ]
+        assert printed, f"{path.name} has no printed output to look for"
+        page = (SITE / "notebooks" / f"{path.stem}.html").read_text(encoding="utf-8")
+        assert html.escape(printed[0]) in page, (path.name, printed[0])
