@@ -229,7 +229,9 @@ def log_mean_exp(log_w: torch.Tensor, dim: int = 0) -> torch.Tensor:
     NaN and +inf are refused, and so is an empty ``dim``.
     """
     check_tensor("log_w", log_w, finite=False)
-    if not -log_w.dim() <= dim < max(log_w.dim(), 1):
+    if log_w.dim() == 0:
+        raise ValueError("log_w must have at least 1 dimension (the samples), got a scalar")
+    if not -log_w.dim() <= dim < log_w.dim():
         raise ValueError(f"dim must be in [-{log_w.dim()}, {log_w.dim()}), got {dim}")
     if bool(torch.isnan(log_w).any()) or bool(torch.isposinf(log_w).any()):
         raise ValueError("log_w contains NaN or +inf; only -inf (a zero weight) is allowed")

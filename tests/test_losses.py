@@ -362,5 +362,7 @@ def test_log_mean_exp_has_one_contract():
             log_mean_exp(torch.tensor([0.0, bad]))
     with pytest.raises(ValueError, match="log_w is empty"):
         log_mean_exp(torch.zeros(0, 3))
+    with pytest.raises(ValueError, match="log_w must have at least 1 dimension"):
+        log_mean_exp(torch.tensor(0.0))
     with pytest.raises(ValueError, match=r"dim must be in \[-2, 2\), got 2"):
         log_mean_exp(torch.zeros(2, 3), dim=2)

@@ -13,8 +13,8 @@ epochs, for a GPU) without changing the file: the committed outputs are those of
 ``FAST = True``, so with it the executed notebooks go only to ``--output-dir``.
 
 A notebook that fails (an error in a cell, a cell past ``--timeout``, a kernel
-that dies, a file that is missing or is not a notebook) is reported in the table and the others still run; the exit status is 1
-if any failed.
+that dies, a file that is missing or is not a notebook) is reported in the table
+and the others still run; the exit status is 1 if any failed.
 """
 
 from __future__ import annotations
