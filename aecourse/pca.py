@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 import torch
 
-from aecourse._validate import check_positive_int, check_tensor
+from aecourse._validate import check_positive_int, check_same_dtype, check_tensor
 
 
 @dataclass(frozen=True)
@@ -49,11 +49,13 @@ class PCA:
     def project(self, x: torch.Tensor) -> torch.Tensor:
         """The code h = (x - mean) V_k, shape (B, k)."""
         check_tensor("x", x, ndim=2, last_dim=self.mean.shape[0])
+        check_same_dtype("x", x, "the fitted PCA's tensors", self.mean.dtype)
         return (x - self.mean) @ self.components.T
 
     def decode(self, h: torch.Tensor) -> torch.Tensor:
         """The point of the subspace with code h: mean + h V_k^T, shape (B, D)."""
         check_tensor("h", h, ndim=2, last_dim=self.num_components)
+        check_same_dtype("h", h, "the fitted PCA's tensors", self.mean.dtype)
         return self.mean + h @ self.components
 
     def reconstruct(self, x: torch.Tensor) -> torch.Tensor:

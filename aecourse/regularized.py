@@ -33,6 +33,7 @@ from torch.func import jacfwd, jacrev, vmap
 from aecourse._validate import (
     check_positive_int,
     check_positive_number,
+    check_same_dtype,
     check_same_shape,
     check_tensor,
     value_scans_enabled,
@@ -277,11 +278,13 @@ class TiedAutoencoder(nn.Module):
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """h = s(W x + b), shape (B, code_dim)."""
         check_tensor("x", x, ndim=2, last_dim=self.in_dim, finite=False)
+        check_same_dtype("x", x, "the model's parameters", self.weight.dtype)
         return torch.sigmoid(x @ self.weight.T + self.bias)
 
     def decode(self, h: torch.Tensor) -> torch.Tensor:
         """x_hat = W^T h + c, shape (B, in_dim)."""
         check_tensor("h", h, ndim=2, last_dim=self.code_dim, finite=False)
+        check_same_dtype("h", h, "the model's parameters", self.weight.dtype)
         out = h @ self.weight + self.out_bias
         return torch.sigmoid(out) if self.out_activation == "sigmoid" else out
 

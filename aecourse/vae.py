@@ -23,6 +23,7 @@ from matplotlib.ticker import MaxNLocator
 from torch import nn
 
 from aecourse._validate import (
+    check_int,
     check_positive_int,
     check_positive_number,
     check_same_dtype,
@@ -192,9 +193,30 @@ def vae_loss_fn(beta: float = 1.0, s: float | None = None):
 # --- Inspecting the latent space ------------------------------------------------------
 
 
+def _check_dims(dims, latent_dim: int) -> list[int]:
+    """``dims`` is a non-empty sequence of latent coordinates 0..latent_dim-1."""
+    if isinstance(dims, (str, bytes)) or not isinstance(dims, (Sequence, range)):
+        raise TypeError(f"dims must be a list of latent coordinates, got {type(dims).__name__}")
+    dims = [check_int("dims", d, minimum=0) for d in dims]
+    if not dims:
+        raise ValueError("dims is empty: pass at least one latent coordinate")
+    if max(dims) >= latent_dim:
+        raise ValueError(f"dims must be < latent_dim = {latent_dim}, got {max(dims)}")
+    return dims
+
+
+def _check_vae(model) -> None:
+    if not isinstance(model, VAE):
+        raise TypeError(
+            f"model must be an aecourse.vae.VAE (with encode, decode and latent_dim), got "
+            f"{type(model).__name__}"
+        )
+
+
 @torch.no_grad()
 def kl_per_dim(model: VAE, x: torch.Tensor) -> torch.Tensor:
     """KL(q(z_k|x) || N(0, 1)) of each latent dimension k, averaged over ``x``: (K,)."""
+    _check_vae(model)
     mu, logvar = model.encode(x)
     # KL_k = 1/2 (mu_k^2 + sigma_k^2 - 1 - log sigma_k^2)
     return (0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar)).mean(dim=0)
@@ -202,7 +224,17 @@ def kl_per_dim(model: VAE, x: torch.Tensor) -> torch.Tensor:
 
 @torch.no_grad()
 def posterior_mean_variance(model: VAE, x: torch.Tensor) -> torch.Tensor:
-    """Cov_x(E_q[z_k]): how much the posterior mean of each dimension varies over ``x``: (K,)."""
+    """Cov_x(E_q[z_k]): how much the posterior mean of each dimension varies over ``x``: (K,).
+
+    A variance over examples: ``x`` needs at least 2 rows.
+    """
+    _check_vae(model)
+    check_tensor("x", x, ndim=2)
+    if x.shape[0] < 2:
+        raise ValueError(
+            f"x must hold at least 2 examples to measure how the posterior mean varies "
+            f"over them, got shape {tuple(x.shape)}"
+        )
     mu, _ = model.encode(x)
     return mu.var(dim=0)
 
@@ -230,12 +262,13 @@ def latent_grid(n: int) -> torch.Tensor:
 def interpolate(z0: torch.Tensor, z1: torch.Tensor, num_steps: int) -> torch.Tensor:
     """Points on the straight line from z0 to z1: z(t) = (1 - t) z0 + t z1, t in [0, 1].
 
-    Shapes: ``z0`` and ``z1`` are (K,); returns (num_steps, K), first z0, last z1.
+    Shapes: ``z0`` and ``z1`` are (K,); returns (num_steps, K), first z0, last z1,
+    so ``num_steps`` is at least 2.
     """
     check_tensor("z0", z0, ndim=1)
     check_tensor("z1", z1, ndim=1)
     check_same_shape("z0", z0, "z1", z1)
-    num_steps = check_positive_int("num_steps", num_steps)
+    num_steps = check_int("num_steps", num_steps, minimum=2)
     t = torch.linspace(0.0, 1.0, num_steps, dtype=z0.dtype, device=z0.device)[:, None]
     # z(t) = (1 - t) z0 + t z1
     return (1.0 - t) * z0 + t * z1
@@ -255,6 +288,7 @@ def plot_latent_manifold(
     model: VAE, image_shape: tuple[int, int], n: int = 15, title: str | None = None
 ):
     """Decode an n x n grid of 2-D codes placed at quantiles of N(0, 1) (:func:`latent_grid`)."""
+    _check_vae(model)
     if model.latent_dim != 2:
         raise ValueError(
             f"the manifold plot needs a model with latent_dim 2, got {model.latent_dim}"
@@ -291,6 +325,8 @@ def plot_latent_traversal(
     One row per dimension in ``dims``, one column per value; each image is the
     mean of p(x|z). A static stand-in for :func:`latent_explorer`.
     """
+    _check_vae(model)
+    dims = _check_dims(dims, model.latent_dim)
     device = next(model.parameters()).device
     if z0 is None:
         z0 = torch.zeros(model.latent_dim)
@@ -394,11 +430,12 @@ def latent_explorer(
     """
     import ipywidgets as widgets
 
+    _check_vae(model)
     check_positive_number("limit", limit)
     device = next(model.parameters()).device
     if dims is None:
         dims = range(min(model.latent_dim, 10))
-    dims = list(dims)
+    dims = _check_dims(dims, model.latent_dim)
     z = torch.zeros(model.latent_dim) if z0 is None else z0.detach().cpu().float().clone()
     check_tensor("z0", z, ndim=1, last_dim=model.latent_dim)
     sliders = [

@@ -92,3 +92,11 @@ def test_bad_input():
         pca.project(torch.zeros(3, 4, dtype=x.dtype))
     with pytest.raises(ValueError, match="h must have last dimension 2"):
         pca.decode(torch.zeros(3, 3, dtype=x.dtype))
+
+
+def test_dtype_mismatch_is_explained():
+    fit32 = fit_pca(torch.randn(20, 4), 2)
+    with pytest.raises(TypeError, match=r"x has dtype torch.float64 .* convert with x.float\(\)"):
+        fit32.project(torch.randn(3, 4, dtype=torch.float64))
+    with pytest.raises(TypeError, match="h has dtype torch.float64"):
+        fit32.decode(torch.randn(3, 2, dtype=torch.float64))

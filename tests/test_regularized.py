@@ -373,3 +373,11 @@ def test_denoising_slider_is_an_interactive_sigma_slider():
     assert (
         isinstance(slider, widgets.FloatSlider) and slider.max == 2.0 and slider.description == "σ"
     )
+
+
+def test_tied_autoencoder_explains_a_dtype_mismatch():
+    model = TiedAutoencoder(5, 3)
+    with pytest.raises(TypeError, match=r"x has dtype torch.float64 .* x.float\(\)"):
+        model(torch.rand(2, 5, dtype=torch.float64))
+    with pytest.raises(TypeError, match="h has dtype torch.float64"):
+        model.decode(torch.rand(2, 3, dtype=torch.float64))

@@ -224,8 +224,29 @@ def test_interpolate():
     torch.testing.assert_close(path[2], (z0 + z1) / 2)
     with pytest.raises(ValueError, match="z0 and z1 must have the same shape"):
         interpolate(z0, torch.zeros(3), 4)
-    with pytest.raises(ValueError, match="num_steps must be >= 1"):
-        interpolate(z0, z1, 0)
+    for bad in (0, 1):  # the path holds both ends, so one step cannot be a path
+        with pytest.raises(ValueError, match="num_steps must be >= 2"):
+            interpolate(z0, z1, bad)
+
+
+def test_latent_diagnostics_refuse_what_they_cannot_measure():
+    torch.manual_seed(0)
+    model = VAE(16, 3, hidden=(8,))
+    x = torch.rand(5, 16)
+    with pytest.raises(ValueError, match="at least 2 examples"):
+        count_active_units(model, x[:1])  # a variance over one row would be NaN
+    with pytest.raises(ValueError, match="x is empty"):
+        kl_per_dim(model, x[:0])
+    with pytest.raises(TypeError, match="model must be an aecourse.vae.VAE"):
+        kl_per_dim(lambda x: x, x)
+    with pytest.raises(TypeError, match="x has dtype torch.float64"):
+        kl_per_dim(model, x.double())
+    with pytest.raises(ValueError, match="dims must be < latent_dim = 3"):
+        plot_latent_traversal(model, (4, 4), dims=[0, 3])
+    with pytest.raises(ValueError, match="dims is empty"):
+        plot_latent_traversal(model, (4, 4), dims=[])
+    with pytest.raises(TypeError, match="dims must be an int"):
+        latent_explorer(model, (4, 4), dims=[0.5])
 
 
 def test_plots_label_their_axes():
