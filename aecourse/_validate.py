@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import math
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import numpy as np
 import torch
@@ -61,9 +61,16 @@ def check_tensor(
         )
     if not allow_empty and value.numel() == 0:
         raise ValueError(f"{name} is empty (shape {tuple(value.shape)}): pass at least one value")
-    if finite and floating and _scan_values and not bool(torch.isfinite(value).all()):
+    if finite and floating and _scan_values and not _all_finite(value):
         raise ValueError(f"{name} contains NaN or infinite values")
     return value
+
+
+def _all_finite(value: torch.Tensor) -> bool:
+    try:
+        return bool(torch.isfinite(value).all())
+    except RuntimeError:  # inside torch.func.vmap values cannot be read: nothing to scan
+        return True
 
 
 def check_same_shape(name_a: str, a: torch.Tensor, name_b: str, b: torch.Tensor) -> None:
@@ -116,3 +123,93 @@ def check_positive_number(name: str, value, *, allow_zero: bool = False) -> floa
 def check_positive_int(name: str, value) -> int:
     """Raise unless ``value`` is an int (Python or NumPy) >= 1; return it as an int."""
     return check_int(name, value, minimum=1)
+
+
+def check_std(name: str, std, mu) -> torch.Tensor:
+    """Raise unless ``mu`` is a (D,) tensor and ``std`` a (D,) tensor of positive values."""
+    check_tensor("mu", mu, ndim=1)
+    check_tensor(name, std, ndim=1, last_dim=mu.shape[0])
+    if bool((std <= 0).any()):
+        raise ValueError(
+            f"{name} must be positive (a standard deviation), got min {float(std.min()):.4g}"
+        )
+    return std
+
+
+def check_scale_tril(name: str, scale_tril, dim: int | None = None) -> torch.Tensor:
+    """Raise unless ``scale_tril`` is a (D, D) lower-triangular matrix with a positive
+    diagonal (a Cholesky factor L of Sigma = L L^T)."""
+    check_tensor(name, scale_tril, ndim=2)
+    rows, cols = scale_tril.shape
+    if rows != cols or (dim is not None and rows != dim):
+        want = f"({dim}, {dim})" if dim is not None else "square"
+        raise ValueError(f"{name} must be {want}, got shape {tuple(scale_tril.shape)}")
+    if bool((scale_tril.triu(1) != 0).any()):
+        raise ValueError(f"{name} must be lower triangular (entries above the diagonal are not 0)")
+    if bool((scale_tril.diagonal() <= 0).any()):
+        raise ValueError(
+            f"{name} must have a positive diagonal, got {scale_tril.diagonal().tolist()}"
+        )
+    return scale_tril
+
+
+def check_open_unit(name: str, value) -> torch.Tensor:
+    """A float tensor (or number) whose entries all lie strictly inside (0, 1)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be a number or a tensor, got bool")
+    if isinstance(value, (int, float, np.integer, np.floating)):
+        value = torch.tensor(float(value))
+    check_tensor(name, value)
+    # inside fit/evaluate only the first batch is scanned (no device sync per step)
+    if value_scans_enabled() and not bool(((value > 0) & (value < 1)).all()):
+        bad = value[(value <= 0) | (value >= 1)].flatten()[0].item()
+        raise ValueError(
+            f"{name} must lie strictly between 0 and 1 (a Bernoulli mean; use a sigmoid "
+            f"code layer), got {bad:.6g}"
+        )
+    return value
+
+
+def check_latent_dims(dims, latent_dim: int) -> list[int]:
+    """``dims`` is a non-empty sequence of latent coordinates 0..latent_dim-1."""
+    if isinstance(dims, (str, bytes)) or not isinstance(dims, (Sequence, range)):
+        raise TypeError(f"dims must be a list of latent coordinates, got {type(dims).__name__}")
+    dims = [check_int("dims", d, minimum=0) for d in dims]
+    if not dims:
+        raise ValueError("dims is empty: pass at least one latent coordinate")
+    if max(dims) >= latent_dim:
+        raise ValueError(f"dims must be < latent_dim = {latent_dim}, got {max(dims)}")
+    return dims
+
+
+def check_generator(name: str, generator) -> None:
+    """Raise unless ``generator`` is ``None`` or a ``torch.Generator``."""
+    if generator is not None and not isinstance(generator, torch.Generator):
+        raise TypeError(
+            f"{name} must be None or a torch.Generator (e.g. torch.Generator().manual_seed(0)), "
+            f"got {type(generator).__name__}"
+        )
+
+
+def check_callable(name: str, value, what: str) -> None:
+    """Raise a TypeError unless ``value`` is callable; ``what`` says what it should be."""
+    if not callable(value):
+        raise TypeError(f"{name} must be {what}, got {type(value).__name__}")
+
+
+def check_dim(name: str, dim, ndim: int) -> int:
+    """Raise unless ``dim`` is an int that indexes a tensor with ``ndim`` dimensions."""
+    if not is_int(dim):
+        raise TypeError(f"{name} must be an int, got {type(dim).__name__}")
+    if not -ndim <= dim < ndim:
+        raise ValueError(f"{name} must be in [-{ndim}, {ndim}), got {dim}")
+    return int(dim)
+
+
+def check_float_dtype(name: str, dtype) -> torch.dtype:
+    """Raise unless ``dtype`` is a floating-point ``torch.dtype``."""
+    if not isinstance(dtype, torch.dtype) or not dtype.is_floating_point:
+        raise TypeError(
+            f"{name} must be a floating-point torch.dtype such as torch.float64, got {dtype!r}"
+        )
+    return dtype

@@ -18,8 +18,9 @@ gives their variance (:func:`gradient_stats`).
 gradient of E_q(z|x)[log p(x|z)] with respect to the encoder's outputs (mu,
 logvar), one gradient per sample of z, for every example of a batch.
 
-Also here: the full-covariance sample z = mu + L eps with Sigma = L L^T, and a
-central finite-difference gradient to check the estimators against.
+Also here: a central finite-difference gradient to check the estimators against.
+The reparameterized samples themselves (diagonal and full covariance) are in
+:mod:`aecourse.gaussian`.
 """
 
 from __future__ import annotations
@@ -28,23 +29,28 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 from torch.distributions import Normal
 
-from aecourse._validate import check_positive_int, check_positive_number, check_tensor
+from aecourse._validate import (
+    check_dim,
+    check_generator,
+    check_positive_int,
+    check_positive_number,
+    check_std,
+    check_tensor,
+)
 
 __all__ = [
     "GradientEstimate",
     "GradientSamples",
     "GradientStats",
-    "check_scale_tril",
     "finite_difference_gradient",
     "gradient_stats",
+    "leave_one_out_mean",
     "pathwise_gradient",
     "reconstruction_gradient_samples",
-    "reparameterize_diag",
-    "reparameterize_full",
-    "sample_full_covariance",
     "score_function_gradient",
 ]
 
@@ -82,15 +88,6 @@ class GradientStats:
 # --------------------------------------------------------------------------- checks
 
 
-def _check_mu_std(mu, std) -> None:
-    check_tensor("mu", mu, ndim=1)
-    check_tensor("std", std, ndim=1, last_dim=mu.shape[0])
-    if bool((std <= 0).any()):
-        raise ValueError(
-            f"std must be positive (a standard deviation), got min {float(std.min()):.4g}"
-        )
-
-
 def _check_f(f) -> None:
     if not callable(f):
         raise TypeError(f"f must be a function of z, got {type(f).__name__}")
@@ -107,70 +104,21 @@ def _evaluate_f(f: Callable, z: torch.Tensor, name: str = "f") -> torch.Tensor:
     return values
 
 
-def check_scale_tril(name: str, scale_tril, dim: int | None = None) -> torch.Tensor:
-    """Raise unless ``scale_tril`` is a (D, D) lower-triangular matrix with a positive
-    diagonal (a Cholesky factor L of Sigma = L L^T)."""
-    check_tensor(name, scale_tril, ndim=2)
-    rows, cols = scale_tril.shape
-    if rows != cols or (dim is not None and rows != dim):
-        want = f"({dim}, {dim})" if dim is not None else "square"
-        raise ValueError(f"{name} must be {want}, got shape {tuple(scale_tril.shape)}")
-    if bool((scale_tril.triu(1) != 0).any()):
-        raise ValueError(f"{name} must be lower triangular (entries above the diagonal are not 0)")
-    if bool((scale_tril.diagonal() <= 0).any()):
-        raise ValueError(
-            f"{name} must have a positive diagonal, got {scale_tril.diagonal().tolist()}"
-        )
-    return scale_tril
-
-
-# ------------------------------------------------------------------- reparameterize
-
-
-def reparameterize_diag(mu: torch.Tensor, std: torch.Tensor, eps: torch.Tensor) -> torch.Tensor:
-    """z = mu + std * eps (elementwise), so z ~ N(mu, diag(std^2)) when eps ~ N(0, I).
-
-    Shapes: ``mu`` and ``std`` (D,), ``eps`` (..., D); returns (..., D).
-    This is what ``torch.distributions.Normal(mu, std).rsample()`` computes.
-    """
-    _check_mu_std(mu, std)
-    check_tensor("eps", eps, last_dim=mu.shape[0])
-    # z = mu + sigma ⊙ eps
-    return mu + std * eps
-
-
-def reparameterize_full(
-    mu: torch.Tensor, scale_tril: torch.Tensor, eps: torch.Tensor
-) -> torch.Tensor:
-    """z = mu + L eps for each row eps, so z ~ N(mu, L L^T) when eps ~ N(0, I).
-
-    Shapes: ``mu`` (D,), ``scale_tril`` L (D, D) lower triangular with a positive
-    diagonal, ``eps`` (..., D); returns (..., D).  This is what
-    ``MultivariateNormal(mu, scale_tril=L).rsample()`` computes.
-    """
-    check_tensor("mu", mu, ndim=1)
-    check_scale_tril("scale_tril", scale_tril, dim=mu.shape[0])
-    check_tensor("eps", eps, last_dim=mu.shape[0])
-    # z = mu + L eps; with eps as a row vector that is eps @ L^T
-    return mu + eps @ scale_tril.T
-
-
-def sample_full_covariance(
-    mu: torch.Tensor,
-    scale_tril: torch.Tensor,
-    num_samples: int,
-    generator: torch.Generator | None = None,
-) -> torch.Tensor:
-    """``num_samples`` reparameterized draws from N(mu, L L^T), shape (num_samples, D)."""
-    check_positive_int("num_samples", num_samples)
-    check_tensor("mu", mu, ndim=1)
-    eps = torch.randn(
-        num_samples, mu.shape[0], generator=generator, device=mu.device, dtype=mu.dtype
-    )  # (N, D)
-    return reparameterize_full(mu, scale_tril, eps)
-
-
 # ----------------------------------------------------------------------- estimators
+
+
+def leave_one_out_mean(values: torch.Tensor, dim: int = -1) -> torch.Tensor:
+    """b_n = (sum_m values_m - values_n) / (N - 1): the mean over the other N - 1 samples
+    along ``dim`` (N >= 2), a baseline that does not depend on sample n itself."""
+    check_tensor("values", values)
+    dim = check_dim("dim", dim, values.dim())
+    n = values.shape[dim]
+    if n < 2:
+        raise ValueError(
+            f"values needs at least 2 samples along dim for a leave-one-out mean, got {n}"
+        )
+    # b_n = (sum_m f_m - f_n) / (N - 1)
+    return (values.sum(dim=dim, keepdim=True) - values) / (n - 1)
 
 
 def _per_sample_params(mu, std, shape):
@@ -182,6 +130,7 @@ def _per_sample_params(mu, std, shape):
 
 
 def _draw_eps(mu, num_samples, num_repeats, generator):
+    check_generator("generator", generator)
     check_positive_int("num_samples", num_samples)
     if num_repeats is not None:
         check_positive_int("num_repeats", num_repeats)
@@ -208,13 +157,19 @@ def pathwise_gradient(
     ``num_repeats=R`` independent estimates.
     """
     _check_f(f)
-    _check_mu_std(mu, std)
+    check_std("std", std, mu)
     eps = _draw_eps(mu, num_samples, num_repeats, generator)
     mu_s, std_s = _per_sample_params(mu, std, eps.shape)
     with torch.enable_grad():
         # z_n = mu + sigma ⊙ eps_n: the noise is an input, the parameters stay on the path
         z = mu_s + std_s * eps
-        _evaluate_f(f, z).sum().backward()
+        values = _evaluate_f(f, z)
+        if not values.requires_grad:
+            raise ValueError(
+                "f(z) does not depend on z through autograd (no .detach(), .item() or "
+                "torch.no_grad() inside f): the pathwise estimator differentiates f"
+            )
+        values.sum().backward()
     # average the per-sample gradients over the N samples
     return GradientEstimate(mu=mu_s.grad.mean(dim=-2), std=std_s.grad.mean(dim=-2))
 
@@ -245,7 +200,7 @@ def score_function_gradient(
     :class:`GradientEstimate` with fields of shape (D,), or (R, D).
     """
     _check_f(f)
-    _check_mu_std(mu, std)
+    check_std("std", std, mu)
     check_positive_int("num_samples", num_samples)
     if baseline == "loo":
         if num_samples < 2:
@@ -253,7 +208,7 @@ def score_function_gradient(
     elif baseline is not None:
         if isinstance(baseline, str):
             raise ValueError(f"baseline must be None, a number or 'loo', got {baseline!r}")
-        if isinstance(baseline, bool) or not isinstance(baseline, (int, float)):
+        if isinstance(baseline, bool) or not isinstance(baseline, (int, float, np.number)):
             raise TypeError(
                 f"baseline must be None, a number or 'loo', got {type(baseline).__name__}"
             )
@@ -263,9 +218,10 @@ def score_function_gradient(
     with torch.no_grad():
         z = mu + std * eps  # (..., N, D): samples only, no path back to the parameters
         f_z = _evaluate_f(f, z)  # (..., N)
+        if not bool(torch.isfinite(f_z).all()):
+            raise ValueError("f returned NaN or infinite values at some samples z")
     if baseline == "loo":
-        # b_n = (sum_m f(z_m) - f(z_n)) / (N - 1)
-        b = (f_z.sum(dim=-1, keepdim=True) - f_z) / (num_samples - 1)
+        b = leave_one_out_mean(f_z, dim=-1)
     else:
         b = 0.0 if baseline is None else float(baseline)
     mu_s, std_s = _per_sample_params(mu, std, eps.shape)
@@ -295,6 +251,18 @@ def gradient_stats(estimates: torch.Tensor) -> GradientStats:
     )
 
 
+def _scalar(fn: Callable, x: torch.Tensor) -> torch.Tensor:
+    value = fn(x)
+    if not isinstance(value, torch.Tensor) or value.numel() != 1:
+        got = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value).__name__
+        raise ValueError(f"fn must return a scalar tensor for a (D,) input, got {got}")
+    if not bool(torch.isfinite(value).all()):
+        raise ValueError(
+            f"fn returned {float(value)} at x = {x.tolist()}: it must be finite near x"
+        )
+    return value.reshape(())
+
+
 def finite_difference_gradient(
     fn: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, step: float = 1e-4
 ) -> torch.Tensor:
@@ -315,7 +283,7 @@ def finite_difference_gradient(
         for i in range(x64.shape[0]):
             e_i = torch.zeros_like(x64)
             e_i[i] = step
-            grad[i] = (fn(x64 + e_i) - fn(x64 - e_i)) / (2 * step)
+            grad[i] = (_scalar(fn, x64 + e_i) - _scalar(fn, x64 - e_i)) / (2 * step)
     return grad
 
 
@@ -371,6 +339,7 @@ def reconstruction_gradient_samples(
     if baseline == "loo" and (estimator != "score" or num_samples < 2):
         raise ValueError("baseline='loo' needs estimator='score' and num_samples >= 2")
     shape = (num_samples, *mu.shape)  # (S, B, K)
+    check_generator("generator", generator)
     eps = torch.randn(shape, generator=generator, device=mu.device, dtype=mu.dtype)
     mu_s = mu.detach().expand(shape).clone().requires_grad_(True)
     logvar_s = logvar.detach().expand(shape).clone().requires_grad_(True)
@@ -386,7 +355,7 @@ def reconstruction_gradient_samples(
                 log_px = _evaluate_f(log_px_given_z_fn, z, "log_px_given_z_fn")  # (S, B)
                 if baseline == "loo":
                     # c_sb = mean of log p(x_b|z) over the other S - 1 samples
-                    log_px = log_px - (log_px.sum(0, keepdim=True) - log_px) / (num_samples - 1)
+                    log_px = log_px - leave_one_out_mean(log_px, dim=0)
             # log q(z|x) = sum_k log N(z_k; mu_k, sigma_k^2)
             log_qz_given_x = Normal(mu_s, std_s).log_prob(z).sum(dim=-1)  # (S, B)
             surrogate = (log_px * log_qz_given_x).sum()

@@ -1,23 +1,38 @@
-"""Loss functions: pure functions that return one value per example, shape (B,).
+"""Loss terms: pure functions of one example each, returned for a batch as shape (B,).
 
-The batch is reduced once, at the call site (``loss = squared_error(x_hat, x).mean()``).
+- reconstruction: :func:`squared_error`, and the log-likelihoods log p(x|z) of a
+  Bernoulli or a Gaussian decoder;
+- the VAE's :func:`elbo` (reconstruction minus the closed-form KL of
+  :mod:`aecourse.gaussian`);
+- the regularizers of chapter 2: the sparsity penalty (a KL between Bernoulli
+  means) and the contractive penalty ||J_f(x)||_F^2.
+
+The batch is reduced once, at the call site (``loss = squared_error(x_hat, x).mean()``);
+:mod:`aecourse.objectives` turns these terms into ``loss_fn`` callables for ``fit``.
+Each hand-written formula has a library twin in ``torch.distributions`` or autograd;
+the tests check that the two agree. Log-likelihoods are in nats.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import torch
 import torch.nn.functional as F
 
 from aecourse._validate import (
-    check_positive_int,
+    check_open_unit,
     check_positive_number,
     check_same_shape,
     check_tensor,
     value_scans_enabled,
 )
+from aecourse.diagnostics import jacobian
+from aecourse.gaussian import LOG_2PI, kl_normal_std_normal
+
+# --- Reconstruction ----------------------------------------------------------------------
 
 
 def squared_error(x_hat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
@@ -25,27 +40,10 @@ def squared_error(x_hat: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
 
     Shapes: ``x_hat`` and ``x`` are (B, D); returns (B,).
     """
-    check_tensor("x_hat", x_hat, ndim=2, finite=False)
+    check_tensor("x_hat", x_hat, ndim=2)
     check_tensor("x", x, ndim=2)
     check_same_shape("x_hat", x_hat, "x", x)
     return (x - x_hat).pow(2).sum(dim=1)
-
-
-# --- Variational autoencoders -------------------------------------------------------
-#
-# Every function below returns nats, one value per example (shape (B,), or (S, B)
-# for S samples of z per example). Each hand-written formula has a library twin in
-# torch.distributions; tests/test_losses.py checks that the two agree.
-
-#: log(2 pi), the constant of every Gaussian log-density.
-LOG_2PI = math.log(2.0 * math.pi)
-
-
-def _check_at_least_1d(name: str, value) -> torch.Tensor:
-    check_tensor(name, value)
-    if value.dim() < 1:
-        raise ValueError(f"{name} must have at least 1 dimension, got a scalar")
-    return value
 
 
 def _check_x_and_param(x: torch.Tensor, param_name: str, param: torch.Tensor) -> None:
@@ -57,23 +55,6 @@ def _check_x_and_param(x: torch.Tensor, param_name: str, param: torch.Tensor) ->
             f"{param_name} must have shape {tuple(x.shape)} (or (S, *{tuple(x.shape)}) for S "
             f"samples of z), like x; got shape {tuple(param.shape)}"
         )
-
-
-def kl_normal_std_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """KL(N(mu, diag(sigma^2)) || N(0, I)) in closed form, summed over the latent dimension.
-
-        KL = 1/2 sum_k (mu_k^2 + sigma_k^2 - 1 - log sigma_k^2),   sigma_k^2 = exp(logvar_k)
-
-    Shapes: ``mu`` and ``logvar`` are (..., K), e.g. (B, K); returns (...), e.g. (B,).
-    ``torch.distributions.kl_divergence(Independent(Normal(mu, std), 1),
-    Independent(Normal(0, 1), 1))`` computes the same.
-    """
-    _check_at_least_1d("mu", mu)
-    _check_at_least_1d("logvar", logvar)
-    check_same_shape("mu", mu, "logvar", logvar)
-    # KL = 1/2 sum_k (mu_k^2 + sigma_k^2 - 1 - log sigma_k^2)
-    var = torch.exp(logvar)
-    return 0.5 * (mu.pow(2) + var - 1.0 - logvar).sum(dim=-1)
 
 
 def bernoulli_log_likelihood(x: torch.Tensor, x_logits: torch.Tensor) -> torch.Tensor:
@@ -108,6 +89,8 @@ def gaussian_log_likelihood(x: torch.Tensor, x_hat: torch.Tensor, s: float) -> t
     """
     _check_x_and_param(x, "x_hat", x_hat)
     s = check_positive_number("s", s)
+    if s**2 < torch.finfo(x.dtype).tiny:  # 1/s^2 would overflow to inf
+        raise ValueError(f"s={s} is too small for {x.dtype}: s^2 underflows to 0; use s >= 1e-15")
     dim = x.shape[-1]
     # log p(x|z) = -||x - x_hat||^2 / (2 s^2) - D log s - D/2 log(2 pi)
     squared = (x - x_hat).pow(2).sum(dim=-1)
@@ -139,6 +122,9 @@ def log_px_given_z(
     return gaussian_log_likelihood(x, x_hat, s)
 
 
+# --- The VAE's evidence lower bound ------------------------------------------------------
+
+
 @dataclass
 class ELBOTerms:
     """The ELBO of each example and its two parts, all of shape (B,), in nats."""
@@ -156,12 +142,18 @@ def elbo(x: torch.Tensor, out, s: float | None = None) -> ELBOTerms:
     The expectation is estimated with the one sample ``out.z`` that produced the
     decoder output; the KL is exact (:func:`kl_normal_std_normal`).
 
-    ``out`` is a :class:`aecourse.vae.VAEOutput` (anything with ``mu``, ``logvar``
+    ``out`` is a :class:`aecourse.models.VAEOutput` (anything with ``mu``, ``logvar``
     and one of ``x_logits``/``x_hat``); ``s`` is the standard deviation of a
     Gaussian decoder (``None`` for a Bernoulli one). Returns :class:`ELBOTerms`,
     each of shape (B,).
     """
-    recon = log_px_given_z(x, getattr(out, "x_logits", None), getattr(out, "x_hat", None), s)
+    x_logits, x_hat = getattr(out, "x_logits", None), getattr(out, "x_hat", None)
+    if not (hasattr(out, "mu") and hasattr(out, "logvar")) or (x_logits is None and x_hat is None):
+        raise TypeError(
+            f"out must be a VAEOutput (what model(x) returns for an aecourse.models.VAE), "
+            f"got {type(out).__name__}"
+        )
+    recon = log_px_given_z(x, x_logits, x_hat, s)
     if recon.dim() != 1:
         raise ValueError(
             f"elbo expects one sample of z per example (decoder output (B, D)); got "
@@ -177,98 +169,88 @@ def elbo(x: torch.Tensor, out, s: float | None = None) -> ELBOTerms:
     return ELBOTerms(elbo=recon - kl, recon=recon, kl=kl)
 
 
-def _chunks(num_samples: int, batch: int, dim: int, chunk_size: int | None):
-    """Split ``num_samples`` into chunks whose decoder output stays near 4M numbers."""
-    if chunk_size is None:
-        chunk_size = max(1, 4_000_000 // max(1, batch * dim))
-    chunk_size = check_positive_int("chunk_size", chunk_size)
-    for start in range(0, num_samples, chunk_size):
-        yield min(chunk_size, num_samples - start)
+# --- Sparsity penalty (chapter 2) -------------------------------------------------------
 
 
-def _decoder_kwargs(model, decoded: torch.Tensor) -> dict:
-    likelihood = getattr(model, "likelihood", None)
-    if likelihood == "bernoulli":
-        return {"x_logits": decoded}
-    if likelihood == "gaussian":
-        return {"x_hat": decoded}
-    raise ValueError(f"model.likelihood must be 'bernoulli' or 'gaussian', got {likelihood!r}")
+#: Where a float32 sigmoid can round to exactly 0 or 1, mean activations are
+#: clamped into [RHO_HAT_CLAMP, 1 - RHO_HAT_CLAMP] before the KL is taken.
+RHO_HAT_CLAMP = 1e-6
 
 
-def log_importance_weights(
-    model, x: torch.Tensor, num_samples: int, s: float | None = None, chunk_size: int | None = None
+def kl_bernoulli(rho, rho_hat) -> torch.Tensor:
+    """KL(Bernoulli(rho) || Bernoulli(rho_hat)), element by element.
+
+    KL(rho || rho_hat) = rho log(rho / rho_hat) + (1 - rho) log((1 - rho) / (1 - rho_hat))
+
+    ``rho`` (a number or tensor) and ``rho_hat`` (a tensor) must lie in (0, 1) and
+    broadcast together; returns their broadcast shape. Same value as
+    ``torch.distributions.kl_divergence(Bernoulli(rho), Bernoulli(rho_hat))``
+    (tested), written out so that the formula is visible.
+    """
+    rho = check_open_unit("rho", rho)
+    rho_hat = check_open_unit("rho_hat", rho_hat)
+    try:
+        torch.broadcast_shapes(rho.shape, rho_hat.shape)
+    except RuntimeError:
+        raise ValueError(
+            f"rho (shape {tuple(rho.shape)}) and rho_hat (shape {tuple(rho_hat.shape)}) do not "
+            "broadcast together: give rho as one number or one value per code unit"
+        ) from None
+    rho = rho.to(rho_hat)
+    # rho log(rho / rho_hat) + (1 - rho) log((1 - rho) / (1 - rho_hat))
+    return rho * torch.log(rho / rho_hat) + (1 - rho) * torch.log((1 - rho) / (1 - rho_hat))
+
+
+def mean_activation(h: torch.Tensor) -> torch.Tensor:
+    """rho_hat_j = (1/B) sum_i h_j(x_i): each code unit's mean over the batch, shape (H,).
+
+    ``h`` is (B, H). Over the whole training set this is the source's definition;
+    during training it is estimated on each mini-batch.
+    """
+    check_tensor("h", h, ndim=2)
+    return h.mean(dim=0)
+
+
+def sparsity_penalty(h: torch.Tensor, rho: float) -> torch.Tensor:
+    """sum_j KL(rho || rho_hat_j), with rho_hat the mean activation of the batch ``h``.
+
+    ``h`` is (B, H) with entries in [0, 1] (a sigmoid code); returns a scalar (one
+    number for the whole batch). A float32 sigmoid can round to exactly 0 or 1, so
+    rho_hat is clamped to [1e-6, 1 - 1e-6] (``RHO_HAT_CLAMP``).
+    """
+    check_tensor("h", h, ndim=2)
+    if value_scans_enabled() and not bool(((h >= 0) & (h <= 1)).all()):
+        raise ValueError(
+            "h must hold activations in [0, 1] (a sigmoid code layer); got values in "
+            f"[{h.min().item():.4g}, {h.max().item():.4g}]"
+        )
+    rho_hat = mean_activation(h).clamp(RHO_HAT_CLAMP, 1 - RHO_HAT_CLAMP)  # (H,)
+    return kl_bernoulli(rho, rho_hat).sum()
+
+
+# --- Contractive penalty (chapter 2) ----------------------------------------------------
+
+
+def jacobian_frobenius_sq(
+    f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, mode: str = "auto"
 ) -> torch.Tensor:
-    """log w_i = log p(x|z_i) + log p(z_i) - log q(z_i|x) for z_i ~ q(z|x), i = 1..S.
+    """||J_f(x_i)||_F^2 = sum_jk (dh_j / dx_k)^2 for every row of ``x`` (B, D); returns (B,)."""
+    # ||J||_F^2 = sum over code units j and inputs k of J_jk^2
+    return jacobian(f, x, mode).pow(2).sum(dim=(1, 2))
 
-    ``model`` has ``encode(x) -> (mu, logvar)``, ``decode(z)`` and ``likelihood``
-    (an :class:`aecourse.vae.VAE`). Samples are drawn in chunks of ``chunk_size``
-    so that the decoder never holds more than a few million numbers at once.
-    Shapes: ``x`` is (B, D); returns (S, B).
+
+def sigmoid_jacobian_frobenius_sq(h: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
+    """Closed form of ||J_f(x)||_F^2 for one sigmoid layer h = s(W x + b).
+
+    dh_j/dx_k = h_j (1 - h_j) W_jk, so ||J||_F^2 = sum_j (h_j (1 - h_j))^2 sum_k W_jk^2.
+    ``h`` is (B, H), ``weight`` is W with shape (H, D); returns (B,).
     """
-    check_tensor("x", x, ndim=2, last_dim=getattr(model, "in_dim", None))
-    num_samples = check_positive_int("num_samples", num_samples)
-    mu, logvar = model.encode(x)  # (B, K) each
-    std = torch.exp(0.5 * logvar)
-    log_w = []
-    for n in _chunks(num_samples, x.shape[0], x.shape[1], chunk_size):
-        eps = torch.randn(n, *mu.shape, dtype=mu.dtype, device=mu.device)  # (n, B, K)
-        z = mu + std * eps  # (n, B, K)
-        log_px = log_px_given_z(x, s=s, **_decoder_kwargs(model, model.decode(z)))  # (n, B)
-        # log p(z) = sum_k log N(z_k; 0, 1)
-        log_pz = -0.5 * (z.pow(2) + LOG_2PI).sum(dim=-1)
-        # log q(z|x) = sum_k log N(z_k; mu_k, sigma_k^2), with (z_k - mu_k) / sigma_k = eps_k
-        log_qz_given_x = -0.5 * (eps.pow(2) + LOG_2PI + logvar).sum(dim=-1)
-        log_w.append(log_px + log_pz - log_qz_given_x)
-    return torch.cat(log_w, dim=0)  # (S, B)
-
-
-def log_mean_exp(log_w: torch.Tensor, dim: int = 0) -> torch.Tensor:
-    """log((1/S) sum_i exp(log_w_i)) along ``dim``, without overflow (logsumexp).
-
-    A log-weight of -inf is a weight of zero and is allowed (all -inf gives -inf);
-    NaN and +inf are refused, and so is an empty ``dim``.
-    """
-    check_tensor("log_w", log_w, finite=False)
-    if log_w.dim() == 0:
-        raise ValueError("log_w must have at least 1 dimension (the samples), got a scalar")
-    if not -log_w.dim() <= dim < log_w.dim():
-        raise ValueError(f"dim must be in [-{log_w.dim()}, {log_w.dim()}), got {dim}")
-    if bool(torch.isnan(log_w).any()) or bool(torch.isposinf(log_w).any()):
-        raise ValueError("log_w contains NaN or +inf; only -inf (a zero weight) is allowed")
-    # log (1/S) sum_i w_i = logsumexp_i(log w_i) - log S
-    return torch.logsumexp(log_w, dim=dim) - math.log(log_w.shape[dim])
-
-
-def iwae_bound(
-    model, x: torch.Tensor, num_samples: int, s: float | None = None, chunk_size: int | None = None
-) -> torch.Tensor:
-    """The importance-weighted bound L_k with k = ``num_samples`` (Burda et al., 2016).
-
-        L_k(x) = E[log (1/k) sum_i w_i],  w_i = p(x|z_i) p(z_i) / q(z_i|x),  z_i ~ q(z|x)
-
-    estimated with one draw of k samples. L_1 is the ELBO, L_k <= L_{k+1} <= log p(x)
-    in expectation, and L_k tends to log p(x) as k grows. Returns (B,) in nats.
-    """
-    return log_mean_exp(log_importance_weights(model, x, num_samples, s, chunk_size), dim=0)
-
-
-def prior_sampling_estimate(
-    model, x: torch.Tensor, num_samples: int, s: float | None = None, chunk_size: int | None = None
-) -> torch.Tensor:
-    """The naive Monte Carlo estimate of log p(x) that ignores the encoder:
-
-        log p(x) ~ log (1/S) sum_i p(x|z_i),   z_i ~ p(z) = N(0, I)
-
-    Consistent, but almost every z_i from the prior explains x badly, so it needs
-    enormous S. Shapes: ``x`` is (B, D); returns (B,) in nats.
-    """
-    check_tensor("x", x, ndim=2, last_dim=getattr(model, "in_dim", None))
-    num_samples = check_positive_int("num_samples", num_samples)
-    latent_dim = getattr(model, "latent_dim", None)
-    if not isinstance(latent_dim, int):
-        raise ValueError("model must have an int attribute latent_dim (the size of z)")
-    log_px = []
-    for n in _chunks(num_samples, x.shape[0], x.shape[1], chunk_size):
-        z = torch.randn(n, x.shape[0], latent_dim, dtype=x.dtype, device=x.device)  # (n, B, K)
-        log_px.append(log_px_given_z(x, s=s, **_decoder_kwargs(model, model.decode(z))))
-    return log_mean_exp(torch.cat(log_px, dim=0), dim=0)  # (B,)
+    check_tensor("h", h, ndim=2)
+    check_tensor("weight", weight, ndim=2)
+    if weight.shape[0] != h.shape[1]:
+        raise ValueError(
+            f"weight must have shape (H, D) with H = {h.shape[1]} code units (h is "
+            f"{tuple(h.shape)}), got {tuple(weight.shape)}"
+        )
+    # sum_j (h_j (1 - h_j))^2 * sum_k W_jk^2
+    return (h * (1 - h)).pow(2) @ weight.pow(2).sum(dim=1)

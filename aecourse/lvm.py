@@ -28,96 +28,15 @@ import math
 
 import torch
 from torch import nn
-from torch.distributions import Distribution, Independent, Normal
+from torch.distributions import Distribution
 
-from aecourse._validate import check_positive_int, check_positive_number, check_tensor
-from aecourse.losses import log_mean_exp  # one log-mean-exp for the whole package
-
-LOG_2PI = math.log(2 * math.pi)
-
-#: Latent samples processed at once by the Monte Carlo estimators (bounds memory).
-CHUNK_SIZE = 4096
-
-
-# --------------------------------------------------------------------------------------
-# Diagonal Gaussians
-# --------------------------------------------------------------------------------------
-
-
-def _check_mu_logvar(mu, logvar, names=("mu", "logvar")) -> None:
-    check_tensor(names[0], mu, ndim=2)
-    check_tensor(names[1], logvar, ndim=2)
-    if mu.shape != logvar.shape:
-        raise ValueError(
-            f"{names[0]} and {names[1]} must have the same shape, got {tuple(mu.shape)} "
-            f"and {tuple(logvar.shape)}"
-        )
-
-
-def log_normal_diag(z: torch.Tensor, mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
-    """log N(z; mu, diag(exp(logvar))), summed over the last dimension.
-
-    log N = -1/2 sum_k [log(2π) + logvar_k + (z_k - mu_k)^2 / exp(logvar_k)].
-    ``mu`` and ``logvar`` are (B, K); ``z`` is (B, K) or (S, B, K); returns (B,) or (S, B).
-    Same as ``Independent(Normal(mu, std), 1).log_prob(z)``.
-    """
-    _check_mu_logvar(mu, logvar)
-    check_tensor("z", z, last_dim=mu.shape[-1])
-    if z.dim() < 2 or z.shape[-2:] != mu.shape:
-        raise ValueError(
-            f"z must have shape {tuple(mu.shape)} or (S, *{tuple(mu.shape)}), got {tuple(z.shape)}"
-        )
-    return -0.5 * (LOG_2PI + logvar + (z - mu).pow(2) * torch.exp(-logvar)).sum(dim=-1)
-
-
-def kl_diag_normals(
-    mu_q: torch.Tensor, logvar_q: torch.Tensor, mu_p: torch.Tensor, logvar_p: torch.Tensor
-) -> torch.Tensor:
-    """KL(q ‖ p) between diagonal Gaussians q = N(mu_q, diag σ_q²) and p = N(mu_p, diag σ_p²).
-
-    KL = 1/2 sum_k [logvar_p - logvar_q + (σ_q² + (mu_q - mu_p)²) / σ_p² - 1].
-    All four arguments are (B, K); returns (B,).  Same as
-    ``kl_divergence(Independent(Normal(...), 1), Independent(Normal(...), 1))``.
-    With mu_p = 0 and logvar_p = 0 it is the VAE's KL(q(z|x) ‖ N(0, I)).
-    """
-    _check_mu_logvar(mu_q, logvar_q, ("mu_q", "logvar_q"))
-    _check_mu_logvar(mu_p, logvar_p, ("mu_p", "logvar_p"))
-    if mu_q.shape != mu_p.shape:
-        raise ValueError(
-            f"mu_q and mu_p must have the same shape, got {tuple(mu_q.shape)} and {tuple(mu_p.shape)}"
-        )
-    # KL = 1/2 Σ [log σ_p² - log σ_q² + (σ_q² + (μ_q - μ_p)²)/σ_p² - 1]
-    ratio = (torch.exp(logvar_q) + (mu_q - mu_p).pow(2)) * torch.exp(-logvar_p)
-    return 0.5 * (logvar_p - logvar_q + ratio - 1.0).sum(dim=-1)
-
-
-def diag_normal(mu: torch.Tensor, logvar: torch.Tensor) -> Distribution:
-    """q = N(mu, diag(exp(logvar))) as a torch distribution: batch shape (B,), event shape (K,)."""
-    _check_mu_logvar(mu, logvar)
-    std = torch.exp(0.5 * logvar)
-    return Independent(Normal(mu, std), 1)
-
-
-# --------------------------------------------------------------------------------------
-# Monte Carlo helpers
-# --------------------------------------------------------------------------------------
-
-
-def effective_sample_size(log_w: torch.Tensor, dim: int = 0) -> torch.Tensor:
-    """Kish's effective sample size of importance weights w = exp(log_w) along ``dim``.
-
-    ESS = (sum_s w_s)^2 / sum_s w_s^2, between 1 (one sample carries all the weight)
-    and S (all weights equal).  Computed in log space: exp(2 lse(log w) - lse(2 log w)).
-    """
-    check_tensor("log_w", log_w, finite=False)
-    if bool(torch.isnan(log_w).any()):
-        raise ValueError("log_w contains NaN")
-    return torch.exp(2 * torch.logsumexp(log_w, dim=dim) - torch.logsumexp(2 * log_w, dim=dim))
-
-
-# --------------------------------------------------------------------------------------
-# The linear-Gaussian latent variable model
-# --------------------------------------------------------------------------------------
+from aecourse._validate import (
+    check_positive_int,
+    check_positive_number,
+    check_same_shape,
+    check_tensor,
+)
+from aecourse.gaussian import LOG_2PI, log_standard_normal
 
 
 class LinearGaussianLVM(nn.Module):
@@ -143,6 +62,8 @@ class LinearGaussianLVM(nn.Module):
                 raise ValueError(f"s must be a single number, got shape {tuple(s.shape)}")
             s = float(s)
         s = check_positive_number("s", s)
+        if s**2 < torch.finfo(W.dtype).tiny:  # s^2 I would not be positive definite
+            raise ValueError(f"s={s} is too small for {W.dtype}: s^2 underflows to 0")
         self.W = nn.Parameter(W.detach().clone())  # (D, K)
         self.b = nn.Parameter(b.detach().clone())  # (D,)
         self.log_s = nn.Parameter(torch.tensor(math.log(s), dtype=W.dtype, device=W.device))
@@ -197,7 +118,9 @@ class LinearGaussianLVM(nn.Module):
 
     def _check_q(self, x, mu, logvar) -> None:
         self._check_x(x)
-        _check_mu_logvar(mu, logvar)
+        check_tensor("mu", mu, ndim=2)
+        check_tensor("logvar", logvar, ndim=2)
+        check_same_shape("mu", mu, "logvar", logvar)
         expected = (x.shape[0], self.latent_dim)
         if mu.shape != expected:
             raise ValueError(f"mu and logvar must have shape {expected}, got {tuple(mu.shape)}")
@@ -215,7 +138,7 @@ class LinearGaussianLVM(nn.Module):
     def log_prior(self, z: torch.Tensor) -> torch.Tensor:
         """log p(z) = log N(z; 0, I) = -1/2 sum_k (log 2π + z_k²). ``z`` (..., K) -> (...)."""
         self._check_z(z)
-        return -0.5 * (LOG_2PI + z.pow(2)).sum(dim=-1)
+        return log_standard_normal(z)
 
     def log_likelihood(self, x: torch.Tensor, z: torch.Tensor) -> torch.Tensor:
         """log p(x|z) = -D/2 log(2π s²) - ||x - W z - b||² / (2 s²).
@@ -326,67 +249,6 @@ class LinearGaussianLVM(nn.Module):
         return mean, logvar.expand_as(mean).clone()
 
 
-# --------------------------------------------------------------------------------------
-# Estimators of log p(x)
-# --------------------------------------------------------------------------------------
-
-
-def prior_log_weights(model: LinearGaussianLVM, x: torch.Tensor, num_samples: int) -> torch.Tensor:
-    """log p(x|z_s) for z_s ~ p(z), s = 1..S: the log weights of naive Monte Carlo; returns (S, B)."""
-    model._check_x(x)
-    check_positive_int("num_samples", num_samples)
-    chunks = []
-    for start in range(0, num_samples, CHUNK_SIZE):
-        n = min(CHUNK_SIZE, num_samples - start)
-        z = torch.randn(n, x.shape[0], model.latent_dim, dtype=x.dtype, device=x.device)
-        chunks.append(model.log_likelihood(x, z))  # (n, B)
-    return torch.cat(chunks)
-
-
-def naive_log_px(model: LinearGaussianLVM, x: torch.Tensor, num_samples: int) -> torch.Tensor:
-    """Naive Monte Carlo estimate log( (1/S) sum_s p(x|z_s) ), z_s ~ p(z); returns (B,)."""
-    return log_mean_exp(prior_log_weights(model, x, num_samples), dim=0)
-
-
-def importance_log_weights(
-    model: LinearGaussianLVM, x: torch.Tensor, q: Distribution, num_samples: int
-) -> torch.Tensor:
-    """log w_s = log p(x, z_s) - log q(z_s|x) for z_s ~ q(z|x); returns (S, B).
-
-    ``q`` is any torch distribution with batch shape (B,) and event shape (K,), e.g.
-    :func:`diag_normal` or :meth:`LinearGaussianLVM.posterior_distribution`.
-    The mean of log w is a Monte Carlo estimate of the ELBO.
-    """
-    model._check_x(x)
-    check_positive_int("num_samples", num_samples)
-    if not isinstance(q, Distribution):
-        raise TypeError(f"q must be a torch.distributions.Distribution, got {type(q).__name__}")
-    expected = (x.shape[0], model.latent_dim)
-    if tuple(q.batch_shape) + tuple(q.event_shape) != expected:
-        raise ValueError(
-            f"q must have batch shape ({x.shape[0]},) and event shape ({model.latent_dim},), "
-            f"got {tuple(q.batch_shape)} and {tuple(q.event_shape)}"
-        )
-    chunks = []
-    for start in range(0, num_samples, CHUNK_SIZE):
-        n = min(CHUNK_SIZE, num_samples - start)
-        z = q.sample((n,))  # (n, B, K)
-        chunks.append(model.log_joint(x, z) - q.log_prob(z))
-    return torch.cat(chunks)
-
-
-def importance_log_px(
-    model: LinearGaussianLVM, x: torch.Tensor, q: Distribution, num_samples: int
-) -> torch.Tensor:
-    """Importance-sampling estimate log( (1/S) sum_s p(x, z_s) / q(z_s|x) ), z_s ~ q; returns (B,)."""
-    return log_mean_exp(importance_log_weights(model, x, q, num_samples), dim=0)
-
-
-# --------------------------------------------------------------------------------------
-# Maximum likelihood and a linear VAE
-# --------------------------------------------------------------------------------------
-
-
 def ml_ppca(x: torch.Tensor, latent_dim: int) -> LinearGaussianLVM:
     """The maximum-likelihood PPCA model of data ``x`` (N, D), in closed form (Tipping & Bishop 1999).
 
@@ -408,62 +270,11 @@ def ml_ppca(x: torch.Tensor, latent_dim: int) -> LinearGaussianLVM:
     eigvals, eigvecs = torch.linalg.eigh(cov)  # ascending
     eigvals, eigvecs = eigvals.flip(0), eigvecs.flip(1)  # descending
     noise_var = eigvals[latent_dim:].mean()
+    if not noise_var > 0:
+        raise ValueError(
+            f"x has no variance outside its first {latent_dim} principal directions, so the "
+            "noise level s would be 0: use data that is not constant (or a smaller latent_dim)"
+        )
     scale = torch.sqrt(torch.clamp(eigvals[:latent_dim] - noise_var, min=0.0))
     W = eigvecs[:, :latent_dim] * scale
     return LinearGaussianLVM(W, b, float(torch.sqrt(noise_var)))
-
-
-def subspace_angles(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
-    """Principal angles (radians, ascending) between the column spaces of A (D, K) and B (D, K).
-
-    0 for every angle means the two matrices span the same subspace.
-    """
-    check_tensor("A", A, ndim=2)
-    check_tensor("B", B, ndim=2, last_dim=A.shape[1])
-    if A.shape != B.shape:
-        raise ValueError(
-            f"A and B must have the same shape, got {tuple(A.shape)} and {tuple(B.shape)}"
-        )
-    qa, _ = torch.linalg.qr(A)
-    qb, _ = torch.linalg.qr(B)
-    cosines = torch.linalg.svdvals(qa.T @ qb).clamp(max=1.0)  # descending
-    return torch.arccos(cosines)
-
-
-class LinearVAE(nn.Module):
-    """A linear 'VAE': encoder q(z|x) = N(A x + c, diag(exp(logvar))), decoder a PPCA model.
-
-    The encoder's mean is linear in x and its variance does not depend on x, as for
-    the exact PPCA posterior (whose covariance, however, need not be diagonal).
-    """
-
-    def __init__(self, data_dim: int, latent_dim: int, s: float = 1.0, dtype=torch.float64):
-        super().__init__()
-        data_dim = check_positive_int("data_dim", data_dim)
-        latent_dim = check_positive_int("latent_dim", latent_dim)
-        self.encoder = nn.Linear(data_dim, latent_dim, dtype=dtype)  # x -> mu
-        self.logvar = nn.Parameter(torch.zeros(latent_dim, dtype=dtype))  # (K,)
-        W = 0.1 * torch.randn(data_dim, latent_dim, dtype=dtype)
-        self.decoder = LinearGaussianLVM(W, torch.zeros(data_dim, dtype=dtype), s)
-
-    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """q(z|x): returns (mu, logvar), each (B, K)."""
-        check_tensor("x", x, ndim=2, last_dim=self.decoder.data_dim)
-        if x.dtype != self.logvar.dtype:
-            raise TypeError(f"x has dtype {x.dtype} but the model is {self.logvar.dtype}")
-        mu = self.encoder(x)
-        return mu, self.logvar.expand_as(mu)
-
-
-def linear_vae_terms(model: LinearVAE, x: torch.Tensor) -> dict[str, torch.Tensor]:
-    """Per-example terms for :func:`aecourse.training.fit`, each (B,).
-
-    ``loss`` = -ELBO (closed form, no sampling), ``elbo``, the exact ``log_px`` and
-    ``kl_posterior`` = KL(q(z|x) ‖ p(z|x)) = log p(x) - ELBO.
-    """
-    mu, logvar = model.encode(x)
-    elbo = model.decoder.elbo(x, mu, logvar)
-    with torch.no_grad():
-        log_px = model.decoder.log_marginal(x)
-        kl_posterior = model.decoder.kl_to_posterior(x, mu, logvar)
-    return {"loss": -elbo, "elbo": elbo, "log_px": log_px, "kl_posterior": kl_posterior}

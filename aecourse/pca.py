@@ -30,6 +30,16 @@ class PCA:
     components: torch.Tensor  # (k, D) principal directions, orthonormal rows
     explained_variance: torch.Tensor  # (k,) variance of the training data along each direction
 
+    def __post_init__(self) -> None:
+        check_tensor("mean", self.mean, ndim=1)
+        check_tensor("components", self.components, ndim=2, last_dim=self.mean.shape[0])
+        check_tensor("explained_variance", self.explained_variance, ndim=1)
+        if self.explained_variance.shape[0] != self.components.shape[0]:
+            raise ValueError(
+                f"explained_variance must have one value per component "
+                f"({self.components.shape[0]}), got shape {tuple(self.explained_variance.shape)}"
+            )
+
     @property
     def num_components(self) -> int:
         """k, the number of principal directions kept."""

@@ -56,6 +56,8 @@ def set_seed(seed: int = 0) -> None:
     floating-point sums), so it is fixed here too.
     """
     seed = check_int("seed", seed, minimum=0)
+    if seed >= 2**32:  # NumPy's seeds are 32-bit
+        raise ValueError(f"seed must be < 2**32 (NumPy's limit), got {seed}")
     use_threads()
     random.seed(seed)
     np.random.seed(seed)

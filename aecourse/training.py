@@ -12,6 +12,7 @@ A *loss function* here is ``loss_fn(model, x) -> per-example loss`` with shape
 
 from __future__ import annotations
 
+import inspect
 import math
 import time
 from collections.abc import Callable, Mapping
@@ -88,8 +89,8 @@ def _check_model(model, trainable: bool = True) -> torch.nn.Parameter | None:
 
 def _check_data(name: str, x, model: nn.Module, parameter: torch.Tensor | None) -> None:
     """``x`` is a non-empty (N, D) floating tensor that fits ``model``: the same width
-    (when the model says ``in_dim``), dtype and device as its parameters."""
-    check_tensor(name, x, ndim=2, last_dim=getattr(model, "in_dim", None))
+    (when the model says ``data_dim``), dtype and device as its parameters."""
+    check_tensor(name, x, ndim=2, last_dim=getattr(model, "data_dim", None))
     if parameter is None:  # a model without parameters (e.g. nn.Identity) takes any
         return
     check_same_dtype(name, x, "the model's parameters", parameter.dtype)
@@ -101,11 +102,15 @@ def _check_data(name: str, x, model: nn.Module, parameter: torch.Tensor | None) 
 
 
 def _check_loss_fn(loss_fn) -> None:
+    what = "a function loss_fn(model, x) -> per-example loss"
     if not callable(loss_fn):
-        raise TypeError(
-            f"loss_fn must be a function loss_fn(model, x) -> per-example loss, got "
-            f"{type(loss_fn).__name__}"
-        )
+        raise TypeError(f"loss_fn must be {what}, got {type(loss_fn).__name__}")
+    try:
+        inspect.signature(loss_fn).bind(None, None)
+    except TypeError:
+        raise TypeError(f"loss_fn must be {what}: it must accept (model, x)") from None
+    except ValueError:  # no signature to read (some built-ins): calling it will tell
+        pass
 
 
 def _check_finite(sums: dict[str, float], where: str) -> None:
@@ -236,6 +241,8 @@ def fit(
     batch_size = check_positive_int("batch_size", batch_size)
     lr = check_positive_number("lr", lr)
     seed = check_int("seed", seed, minimum=0)
+    if not isinstance(progress, bool):
+        raise TypeError(f"progress must be True or False, got {type(progress).__name__}")
     if desc is not None and not isinstance(desc, str):
         raise TypeError(f"desc must be a str or None, got {type(desc).__name__}")
     if optimizer is None:

@@ -52,7 +52,8 @@ def test_recorded_matmuls_hold_all_the_epochs_flops(small_data):
 
 
 def test_plain_loop_model_computes_the_same_loss_as_aecourse():
-    from aecourse.vae import VAE, vae_loss_fn
+    from aecourse.models import VAE
+    from aecourse.objectives import vae_loss_fn
 
     model = VAE(784, benchmark.LATENT, hidden=(benchmark.HIDDEN,))
     plain = benchmark.PlainVAE()

@@ -13,9 +13,9 @@ from aecourse.exercises.autoencoders import (
     check_nearest_neighbour_error,
     check_pca_reconstruction_error,
     check_subspace_angle,
-    nearest_neighbour_error,
-    pca_reconstruction_error,
-    subspace_angle,
+    reference_nearest_neighbour_error,
+    reference_pca_reconstruction_error,
+    reference_subspace_angle,
 )
 
 # --- reference solutions against independent references -------------------------------
@@ -27,20 +27,20 @@ def test_subspace_angle_matches_scipy(d, k):
     u = torch.randn(d, k, generator=g, dtype=torch.float64)
     v = torch.randn(d, k, generator=g, dtype=torch.float64)
     expected = math.degrees(subspace_angles(u.numpy(), v.numpy()).max())
-    assert subspace_angle(u, v) == pytest.approx(expected, abs=1e-9)
+    assert reference_subspace_angle(u, v) == pytest.approx(expected, abs=1e-9)
 
 
 def test_subspace_angle_lines_and_small_angles():
     u = torch.tensor([[1.0], [0.0]], dtype=torch.float64)
     # lines ignore sign and length
-    assert subspace_angle(u, torch.tensor([[-3.0], [0.0]], dtype=torch.float64)) == pytest.approx(
-        0.0, abs=1e-12
-    )
+    assert reference_subspace_angle(
+        u, torch.tensor([[-3.0], [0.0]], dtype=torch.float64)
+    ) == pytest.approx(0.0, abs=1e-12)
     theta = 1e-6  # radians: arccos in float64 would lose most digits here
     v = torch.tensor([[math.cos(theta)], [math.sin(theta)]], dtype=torch.float64)
-    assert subspace_angle(u, v) == pytest.approx(math.degrees(theta), rel=1e-8)
+    assert reference_subspace_angle(u, v) == pytest.approx(math.degrees(theta), rel=1e-8)
     v = torch.tensor([[1.0], [1.0]], dtype=torch.float64)
-    assert subspace_angle(u, v) == pytest.approx(45.0, abs=1e-10)
+    assert reference_subspace_angle(u, v) == pytest.approx(45.0, abs=1e-10)
 
 
 @pytest.mark.parametrize("k", [1, 2, 4])
@@ -52,7 +52,9 @@ def test_pca_reconstruction_error_matches_sklearn(k):
     ref = SklearnPCA(n_components=k, svd_solver="full").fit(x_train.numpy())
     x_hat = ref.inverse_transform(ref.transform(x_test.numpy()))
     expected = ((x_test.numpy() - x_hat) ** 2).sum(axis=1).mean()
-    assert pca_reconstruction_error(x_train, x_test, k) == pytest.approx(expected, rel=1e-10)
+    assert reference_pca_reconstruction_error(x_train, x_test, k) == pytest.approx(
+        expected, rel=1e-10
+    )
 
 
 def test_pca_reconstruction_error_k0_is_the_mean_and_kD_is_exact():
@@ -60,36 +62,38 @@ def test_pca_reconstruction_error_k0_is_the_mean_and_kD_is_exact():
     x_train = torch.randn(30, 4, generator=g, dtype=torch.float64) + 1.0
     x_test = torch.randn(10, 4, generator=g, dtype=torch.float64)
     expected = ((x_test - x_train.mean(0)) ** 2).sum(1).mean().item()
-    assert pca_reconstruction_error(x_train, x_test, 0) == pytest.approx(expected, rel=1e-12)
-    assert pca_reconstruction_error(x_train, x_test, 4) == pytest.approx(0.0, abs=1e-20)
+    assert reference_pca_reconstruction_error(x_train, x_test, 0) == pytest.approx(
+        expected, rel=1e-12
+    )
+    assert reference_pca_reconstruction_error(x_train, x_test, 4) == pytest.approx(0.0, abs=1e-20)
 
 
 def test_nearest_neighbour_error_brute_force():
     rng = np.random.default_rng(0)
     x_train, x_test = rng.random((7, 3)), rng.random((5, 3))
     expected = np.mean([min(((t - s) ** 2).sum() for s in x_train) for t in x_test])
-    got = nearest_neighbour_error(torch.as_tensor(x_train), torch.as_tensor(x_test))
+    got = reference_nearest_neighbour_error(torch.as_tensor(x_train), torch.as_tensor(x_test))
     assert got == pytest.approx(expected, rel=1e-12)
 
 
 def test_reference_bad_input():
     a = torch.zeros(4, 2)
     with pytest.raises(ValueError, match="u and v must have the same shape"):
-        subspace_angle(a, torch.zeros(4, 1))
+        reference_subspace_angle(a, torch.zeros(4, 1))
     with pytest.raises(ValueError, match="u must have at most D columns"):
-        subspace_angle(torch.zeros(2, 3), torch.zeros(2, 3))
+        reference_subspace_angle(torch.zeros(2, 3), torch.zeros(2, 3))
     with pytest.raises(ValueError, match="u must have 2 dimensions"):
-        subspace_angle(torch.zeros(4), torch.zeros(4))
+        reference_subspace_angle(torch.zeros(4), torch.zeros(4))
     with pytest.raises(ValueError, match="k must be an int"):
-        pca_reconstruction_error(a, a, 3)
+        reference_pca_reconstruction_error(a, a, 3)
     with pytest.raises(ValueError, match="k must be an int"):
-        pca_reconstruction_error(a, a, -1)
+        reference_pca_reconstruction_error(a, a, -1)
     with pytest.raises(ValueError, match="x_test must have last dimension 2"):
-        pca_reconstruction_error(a, torch.zeros(3, 3), 1)
+        reference_pca_reconstruction_error(a, torch.zeros(3, 3), 1)
     with pytest.raises(ValueError, match="x_test must have last dimension 2"):
-        nearest_neighbour_error(a, torch.zeros(3, 3))
+        reference_nearest_neighbour_error(a, torch.zeros(3, 3))
     with pytest.raises(TypeError, match="x_train must be a torch.Tensor"):
-        nearest_neighbour_error(np.zeros((3, 2)), a)
+        reference_nearest_neighbour_error(np.zeros((3, 2)), a)
 
 
 # --- the checks -------------------------------------------------------------------------
@@ -100,7 +104,7 @@ def _lines(capsys):
 
 
 def test_check_subspace_angle(capsys):
-    assert check_subspace_angle(subspace_angle)
+    assert check_subspace_angle(reference_subspace_angle)
     assert "✅ subspace_angle: correct" in _lines(capsys)
 
     def unfinished(u, v):
@@ -111,7 +115,7 @@ def test_check_subspace_angle(capsys):
     assert "❌ subspace_angle" in out and "None" in out and "Hint:" in out
 
     def radians(u, v):
-        return math.radians(subspace_angle(u, v))
+        return math.radians(reference_subspace_angle(u, v))
 
     assert not check_subspace_angle(radians)
     assert "degrees" in _lines(capsys)
@@ -133,7 +137,7 @@ def test_check_subspace_angle(capsys):
 
 
 def test_check_pca_reconstruction_error(capsys):
-    assert check_pca_reconstruction_error(pca_reconstruction_error)
+    assert check_pca_reconstruction_error(reference_pca_reconstruction_error)
     assert "✅ pca_reconstruction_error: correct" in _lines(capsys)
 
     assert not check_pca_reconstruction_error(lambda x_train, x_test, k: None)
@@ -162,7 +166,7 @@ def test_check_pca_reconstruction_error(capsys):
 
 
 def test_check_nearest_neighbour_error(capsys):
-    assert check_nearest_neighbour_error(nearest_neighbour_error)
+    assert check_nearest_neighbour_error(reference_nearest_neighbour_error)
     assert "✅ nearest_neighbour_error: correct" in _lines(capsys)
 
     def stub(x_train, x_test):

@@ -8,16 +8,14 @@ import pytest
 import torch
 from torch.distributions import MultivariateNormal, Normal
 
+from aecourse._validate import check_scale_tril
+from aecourse.gaussian import reparameterize_diag, reparameterize_full, sample_full_covariance
 from aecourse.gradients import (
     GradientStats,
-    check_scale_tril,
     finite_difference_gradient,
     gradient_stats,
     pathwise_gradient,
     reconstruction_gradient_samples,
-    reparameterize_diag,
-    reparameterize_full,
-    sample_full_covariance,
     score_function_gradient,
 )
 

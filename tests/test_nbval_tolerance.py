@@ -42,6 +42,8 @@ def test_numbers_are_found_but_names_stay_text():
         ("SSE 12.5", "SSE 12.6", TRAINED, True),
         ("KL 0.003", "KL 0.002", TRAINED, True),  # two units of the last digit
         ("KL 0.003", "KL 0.006", TRAINED, False),
+        ("recon 0.0020", "recon 0.0022", TRAINED, True),  # exactly 2 units, despite round-off
+        ("recon 0.0020", "recon 0.0023", TRAINED, False),
         ("active units: 13", "active units: 12", TRAINED, True),
         ("active units: 13", "active units: 9", TRAINED, False),
         ("train 23.6", "train 20.5", TRAINED, False),  # 13 %

@@ -1,8 +1,15 @@
 import matplotlib.pyplot as plt
+import numpy as np
 import pytest
 import torch
 
-from aecourse.plotting import image_grid, plot_history, plot_reconstructions, scatter_2d
+from aecourse.plotting import (
+    image_grid,
+    plot_history,
+    plot_reconstructions,
+    scatter_2d,
+    tile_images,
+)
 from aecourse.training import History
 
 
@@ -28,10 +35,28 @@ def test_scatter_2d_labels_and_checks_shape():
 
 def test_reconstruction_grid_has_labelled_rows():
     fig = plot_reconstructions(torch.rand(5, 64), torch.rand(5, 64), (8, 8), n=4)
-    axes = fig.axes
-    assert len(axes) == 8
-    assert axes[0].get_ylabel() == "original" and axes[4].get_ylabel() == "reconstruction"
+    (ax,) = fig.axes  # one picture, tiled by tile_images
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["original", "reconstruction"]
     plt.close(fig)
+
+
+def test_tile_images_places_each_image_with_white_gaps():
+    rows = [torch.zeros(3, 4), torch.ones(2, 4)]  # 2x2 images; the second row is short
+    mosaic = tile_images(rows, (2, 2), pad=1)
+    assert mosaic.shape == (2 * 3 - 1, 3 * 3 - 1)
+    assert (mosaic[:2, :2] == 0).all() and (mosaic[3:, 3:5] == 1).all()
+    assert np.isnan(mosaic[2]).all()  # the gap between rows
+    assert np.isnan(mosaic[3:, 6:]).all()  # after the short row
+    with pytest.raises(ValueError, match="rows is empty"):
+        tile_images([], (2, 2))
+
+
+def test_image_grid_labels_columns():
+    fig = image_grid([torch.rand(3, 4)], (2, 2), col_labels=["a", "b", "c"])
+    assert [t.get_text() for t in fig.axes[0].get_xticklabels()] == ["a", "b", "c"]
+    plt.close(fig)
+    with pytest.raises(ValueError, match="col_labels has 4 entries for 3 columns"):
+        image_grid([torch.rand(3, 4)], (2, 2), col_labels=list("abcd"))
 
 
 def test_image_grid_checks_labels():

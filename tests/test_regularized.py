@@ -8,34 +8,32 @@ import torch
 from torch import nn
 from torch.distributions import Bernoulli, kl_divergence
 
-from aecourse.models import Autoencoder, mlp
-from aecourse.regularized import (
-    TiedAutoencoder,
+from aecourse.data import gaussian_noise, load_circle, masking_noise
+from aecourse.diagnostics import (
     circle_sensitivity,
-    contractive_loss,
-    denoise_rows,
-    denoising_loss,
-    denoising_slider,
     directional_sensitivity,
     distance_to_data,
-    gaussian_noise,
     jacobian,
+)
+from aecourse.losses import (
     jacobian_frobenius_sq,
     kl_bernoulli,
-    load_circle,
-    masking_noise,
     mean_activation,
+    sigmoid_jacobian_frobenius_sq,
+    sparsity_penalty,
+)
+from aecourse.models import Autoencoder, TiedAutoencoder, mlp, sigmoid_encoder_weight
+from aecourse.objectives import contractive_loss, denoising_loss, sparse_loss
+from aecourse.plotting import (
+    denoise_rows,
+    image_grid,
     plot_activation_histograms,
     plot_circle_sensitivity,
     plot_denoising,
     plot_features,
-    plot_image_rows,
     plot_vector_field,
-    sigmoid_encoder_weight,
-    sigmoid_jacobian_frobenius_sq,
-    sparse_loss,
-    sparsity_penalty,
 )
+from aecourse.widgets import denoising_slider
 
 matplotlib.use("Agg")
 
@@ -341,7 +339,7 @@ def test_figures_have_labelled_axes():
 
 def test_plot_image_rows_tiles_every_image():
     rows = [torch.rand(3, 4), torch.rand(2, 4)]
-    fig = plot_image_rows(rows, (2, 2), ["a", "b"])
+    fig = image_grid(rows, (2, 2), ["a", "b"])
     mosaic = fig.axes[0].get_images()[0].get_array()
     assert mosaic.shape == (2 * 2 + 1, 3 * 2 + 2)  # one-pixel gaps between tiles
     torch.testing.assert_close(
@@ -349,7 +347,7 @@ def test_plot_image_rows_tiles_every_image():
     )
     assert mosaic.mask[3:5, 6:8].all()  # the missing third image of row 2 stays blank
     with pytest.raises(ValueError, match="row_labels"):
-        plot_image_rows(rows, (2, 2), ["a"])
+        image_grid(rows, (2, 2), ["a"])
     fig = plot_features({"m": torch.randn(5, 4)}, (2, 2), n=3)
     assert fig.axes[0].get_xlabel() == "code unit j"
 

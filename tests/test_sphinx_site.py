@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 from pybtex.database import Entry, Person
 from pybtex.plugin import find_plugin
 
-from aecourse.tools import sphinx_site
+# the site's extension lives with the book (book/_ext), as _config.yml loads it
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "book" / "_ext"))
+import sphinx_site  # noqa: E402
 
 
 def paper(key, authors, year, title="A title"):

@@ -128,8 +128,8 @@ def test_a_non_finite_test_loss_names_the_test_data():
 
 
 def test_value_checks_run_on_the_first_batch_inside_fit_and_evaluate():
-    from aecourse.regularized import sparse_loss
-    from aecourse.vae import VAE, vae_loss_fn
+    from aecourse.models import VAE
+    from aecourse.objectives import sparse_loss, vae_loss_fn
 
     x = torch.randn(64, 2) * 3  # standardized two-moons-like points: outside [0, 1]
     with pytest.raises(ValueError, match=r"x must lie in \[0, 1\]"):
@@ -269,7 +269,7 @@ def test_evaluate_checks_its_arguments():
 
 
 def test_models_explain_a_dtype_mismatch():
-    from aecourse.vae import VAE
+    from aecourse.models import VAE
 
     x = torch.zeros(3, 8, dtype=torch.float64)
     with pytest.raises(TypeError, match=r"x has dtype torch.float64.*x.float\(\)"):

@@ -8,26 +8,26 @@ import torch
 from torch.distributions import Normal
 
 from aecourse.data import load_dataset
-from aecourse.losses import elbo, kl_normal_std_normal
-from aecourse.runtime import set_seed
-from aecourse.training import evaluate, fit
-from aecourse.vae import (
-    VAE,
-    VAEConfig,
-    VAEOutput,
+from aecourse.diagnostics import (
     count_active_units,
     interpolate,
     kl_per_dim,
-    latent_explorer,
     latent_grid,
+    posterior_mean_variance,
+)
+from aecourse.gaussian import kl_normal_std_normal, reparameterize
+from aecourse.losses import elbo
+from aecourse.models import VAE, VAEConfig, VAEOutput
+from aecourse.objectives import vae_loss_fn
+from aecourse.plotting import (
     plot_bounds,
     plot_kl_per_dim,
     plot_latent_manifold,
     plot_latent_traversal,
-    posterior_mean_variance,
-    reparameterize,
-    vae_loss_fn,
 )
+from aecourse.runtime import set_seed
+from aecourse.training import evaluate, fit
+from aecourse.widgets import latent_explorer
 
 
 def gen(seed=0):
@@ -237,7 +237,7 @@ def test_latent_diagnostics_refuse_what_they_cannot_measure():
         count_active_units(model, x[:1])  # a variance over one row would be NaN
     with pytest.raises(ValueError, match="x is empty"):
         kl_per_dim(model, x[:0])
-    with pytest.raises(TypeError, match="model must be an aecourse.vae.VAE"):
+    with pytest.raises(TypeError, match="model must be an aecourse.models.VAE"):
         kl_per_dim(lambda x: x, x)
     with pytest.raises(TypeError, match="x has dtype torch.float64"):
         kl_per_dim(model, x.double())

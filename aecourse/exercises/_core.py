@@ -46,7 +46,7 @@ def seeded(seed: int) -> torch.Generator:
     return torch.Generator().manual_seed(seed)
 
 
-def _report(ok: bool, name: str, message: str) -> CheckResult:
+def report(ok: bool, name: str, message: str) -> CheckResult:
     line = f"{PASS if ok else FAIL} {name}: {message}"
     print(line)
     return CheckResult(ok, line)
@@ -100,8 +100,8 @@ def check_value(
     """Compare a value the student computed with the reference value."""
     problem = compare(got, expected, atol, rtol)
     if problem is None:
-        return _report(True, name, f"correct ({_summary(_to_numpy(got))})")
-    return _report(False, name, problem + (f". Hint: {hint}" if hint else ""))
+        return report(True, name, f"correct ({_summary(_to_numpy(got))})")
+    return report(False, name, problem + (f". Hint: {hint}" if hint else ""))
 
 
 def check_function(
@@ -119,14 +119,14 @@ def check_function(
     including an exception the student's code raised.
     """
     if not callable(student_fn):
-        return _report(False, name, f"expected a function, got {type(student_fn).__name__}")
+        return report(False, name, f"expected a function, got {type(student_fn).__name__}")
     for i, args in enumerate(cases):
         expected = reference_fn(*args)
         try:
             got = student_fn(*args)
         except Exception as err:  # the student's code may raise anything
             where = traceback.extract_tb(err.__traceback__)[-1]
-            return _report(
+            return report(
                 False,
                 name,
                 f"on test case {i + 1} your function raised {type(err).__name__}: {err} "
@@ -137,10 +137,10 @@ def check_function(
             shapes = ", ".join(
                 str(tuple(a.shape)) if isinstance(a, torch.Tensor) else repr(a) for a in args
             )
-            return _report(
+            return report(
                 False,
                 name,
                 f"on test case {i + 1} (inputs {shapes}) {problem}"
                 + (f". Hint: {hint}" if hint else ""),
             )
-    return _report(True, name, f"correct on {len(cases)} test cases")
+    return report(True, name, f"correct on {len(cases)} test cases")

@@ -17,7 +17,7 @@ from aecourse.exercises._core import CheckResult, check_function, seeded
 # --- reference solutions --------------------------------------------------------------
 
 
-def subspace_angle(u: torch.Tensor, v: torch.Tensor) -> float:
+def reference_subspace_angle(u: torch.Tensor, v: torch.Tensor) -> float:
     """Largest principal angle, in degrees, between the column spans of u and v.
 
     ``u`` and ``v`` are (D, k) with linearly independent columns.  With
@@ -44,7 +44,9 @@ def subspace_angle(u: torch.Tensor, v: torch.Tensor) -> float:
     return math.degrees(float(torch.atan2(sin_max, cos_max)))
 
 
-def pca_reconstruction_error(x_train: torch.Tensor, x_test: torch.Tensor, k: int) -> float:
+def reference_pca_reconstruction_error(
+    x_train: torch.Tensor, x_test: torch.Tensor, k: int
+) -> float:
     """Mean over the test rows of ||x - x_hat||^2, with x_hat the projection of x
     onto the k principal directions of the training data (fitted with the
     training mean).  k = 0 keeps only the mean: x_hat = mean of x_train.
@@ -61,7 +63,7 @@ def pca_reconstruction_error(x_train: torch.Tensor, x_test: torch.Tensor, k: int
     return float((x_test - x_hat).pow(2).sum(dim=1).mean())
 
 
-def nearest_neighbour_error(x_train: torch.Tensor, x_test: torch.Tensor) -> float:
+def reference_nearest_neighbour_error(x_train: torch.Tensor, x_test: torch.Tensor) -> float:
     """Mean over the test rows of min_i ||x - x_train[i]||^2: the error of a
     'reconstruction' that returns the closest stored training example.
     """
@@ -92,7 +94,7 @@ def check_subspace_angle(student_fn) -> CheckResult:
     return check_function(
         "subspace_angle",
         student_fn,
-        subspace_angle,
+        reference_subspace_angle,
         cases,
         hint=(
             "orthonormalise each basis (torch.linalg.qr), take the smallest singular value "
@@ -118,7 +120,7 @@ def check_pca_reconstruction_error(student_fn) -> CheckResult:
     return check_function(
         "pca_reconstruction_error",
         student_fn,
-        pca_reconstruction_error,
+        reference_pca_reconstruction_error,
         cases,
         hint=(
             "centre BOTH sets with the training mean; the directions are the first k rows "
@@ -141,7 +143,7 @@ def check_nearest_neighbour_error(student_fn) -> CheckResult:
     return check_function(
         "nearest_neighbour_error",
         student_fn,
-        nearest_neighbour_error,
+        reference_nearest_neighbour_error,
         cases,
         hint=(
             "torch.cdist(x_test, x_train) holds every distance, shape (B, N); keep the "

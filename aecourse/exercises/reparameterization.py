@@ -12,7 +12,7 @@ from collections.abc import Callable
 
 import torch
 
-from aecourse.exercises._core import CheckResult, _report, check_function, compare, seeded
+from aecourse.exercises._core import CheckResult, check_function, compare, report, seeded
 
 __all__ = [
     "check_full_covariance_sample",
@@ -87,9 +87,9 @@ def check_reparameterize(student_fn: Callable) -> CheckResult:
     try:
         z = student_fn(mu, logvar, eps)
     except Exception as err:  # the student's code may raise anything
-        return _report(False, name, f"your function raised {type(err).__name__}: {err}")
+        return report(False, name, f"your function raised {type(err).__name__}: {err}")
     if not isinstance(z, torch.Tensor) or z.grad_fn is None:
-        return _report(
+        return report(
             False,
             name,
             "the values are right but z carries no gradient back to mu and logvar: build z "
@@ -99,11 +99,11 @@ def check_reparameterize(student_fn: Callable) -> CheckResult:
     expected = (torch.ones_like(mu), 0.5 * torch.exp(0.5 * logvar.detach()) * eps)
     for what, got, want in zip(("mu", "logvar"), grads, expected):
         if got is None:
-            return _report(False, name, f"z does not depend on {what} through autograd")
+            return report(False, name, f"z does not depend on {what} through autograd")
         problem = compare(got, want, atol=1e-5, rtol=1e-4)
         if problem is not None:
-            return _report(False, name, f"the gradient of sum(z) with respect to {what}: {problem}")
-    return _report(True, name, "correct values, and gradients reach mu and logvar")
+            return report(False, name, f"the gradient of sum(z) with respect to {what}: {problem}")
+    return report(True, name, "correct values, and gradients reach mu and logvar")
 
 
 def _score_function_cases():
@@ -156,7 +156,7 @@ def check_full_covariance_sample(student_fn: Callable) -> CheckResult:
         got = student_fn(mu, scale_tril, eps)
         slip = mu + eps @ scale_tril
         if isinstance(got, torch.Tensor) and got.shape == slip.shape and torch.allclose(got, slip):
-            return _report(
+            return report(
                 False,
                 name,
                 "you computed mu + eps @ L, whose covariance is L^T L, not L L^T. Hint: for a row "
@@ -164,7 +164,7 @@ def check_full_covariance_sample(student_fn: Callable) -> CheckResult:
             )
     except Exception as err:  # the student's code may raise anything
         where = traceback.extract_tb(err.__traceback__)[-1]
-        return _report(
+        return report(
             False, name, f"your function raised {type(err).__name__}: {err} (line {where.lineno})"
         )
     return check_function(

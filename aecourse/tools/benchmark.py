@@ -45,9 +45,10 @@ from torch.utils._python_dispatch import TorchDispatchMode
 from torch.utils.flop_counter import FlopCounterMode
 
 from aecourse.data import load_dataset
+from aecourse.models import VAE
+from aecourse.objectives import vae_loss_fn
 from aecourse.runtime import cpu_threads, set_seed, use_threads
 from aecourse.training import fit
-from aecourse.vae import VAE, vae_loss_fn
 
 BATCH, HIDDEN, LATENT = 128, 400, 20
 

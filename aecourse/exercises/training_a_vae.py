@@ -16,22 +16,22 @@ from aecourse.exercises._core import CheckResult, check_function, seeded
 # --- reference solutions ------------------------------------------------------------
 
 
-def kl_reference(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
+def reference_kl_normal_std_normal(mu: torch.Tensor, logvar: torch.Tensor) -> torch.Tensor:
     """KL(N(mu, sigma^2) || N(0, I)) = 1/2 sum_k (mu^2 + sigma^2 - 1 - log sigma^2): (B,)."""
     return 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(dim=-1)
 
 
-def bernoulli_log_likelihood_reference(x: torch.Tensor, x_logits: torch.Tensor) -> torch.Tensor:
+def reference_bernoulli_log_likelihood(x: torch.Tensor, x_logits: torch.Tensor) -> torch.Tensor:
     """sum_d x_d l_d - softplus(l_d): (B,)."""
     return (x * x_logits - F.softplus(x_logits)).sum(dim=-1)
 
 
-def beta_for_noise_std_reference(s: float) -> float:
+def reference_beta_for_noise_std(s: float) -> float:
     """SSE / (2 s^2) + KL has the minimizer of SSE + 2 s^2 KL: beta = 2 s^2."""
     return 2.0 * s**2
 
 
-def active_units_reference(mu: torch.Tensor, threshold: float) -> int:
+def reference_active_units(mu: torch.Tensor, threshold: float) -> int:
     """The number of columns of mu (N, K) whose variance over the rows exceeds threshold."""
     return int((mu.var(dim=0) > threshold).sum())
 
@@ -50,7 +50,7 @@ def check_kl_normal_std_normal(answer) -> CheckResult:
     return check_function(
         "kl_normal_std_normal",
         answer,
-        kl_reference,
+        reference_kl_normal_std_normal,
         cases,
         hint="KL = 1/2 sum_k (mu_k^2 + exp(logvar_k) - 1 - logvar_k), summed over the last "
         "dimension, so the result has shape (B,)",
@@ -69,7 +69,7 @@ def check_bernoulli_log_likelihood(answer) -> CheckResult:
     return check_function(
         "bernoulli_log_likelihood",
         answer,
-        bernoulli_log_likelihood_reference,
+        reference_bernoulli_log_likelihood,
         cases,
         hint="log sigmoid(l) = l - softplus(l) and log(1 - sigmoid(l)) = -softplus(l), so "
         "log p(x|z) = sum_d (x_d l_d - softplus(l_d)); torch.sigmoid followed by torch.log "
@@ -83,7 +83,7 @@ def check_beta_for_noise_std(answer) -> CheckResult:
     return check_function(
         "beta_for_noise_std",
         answer,
-        beta_for_noise_std_reference,
+        reference_beta_for_noise_std,
         cases,
         hint="multiply -log p(x|z) + KL = ||x - x_hat||^2 / (2 s^2) + KL + const by 2 s^2: the "
         "squared error then has weight 1",
@@ -99,7 +99,7 @@ def check_active_units(answer) -> CheckResult:
     return check_function(
         "active_units",
         answer,
-        active_units_reference,
+        reference_active_units,
         cases,
         hint="take the variance of each column over the examples (mu.var(dim=0)) and count "
         "how many exceed the threshold; a large constant mean does not make a unit active",

@@ -8,17 +8,19 @@ reference solutions themselves are checked against independent references.
 import torch
 from torch.distributions import Bernoulli, kl_divergence
 
-from aecourse.exercises.regularized import (
-    check_copy_loss,
-    check_kl_bernoulli,
-    check_masking_noise,
+from aecourse.data import gaussian_noise
+from aecourse.exercises.contractive_autoencoders import (
     check_tanh_jacobian_frobenius_sq,
-    copy_loss_reference,
-    kl_bernoulli_reference,
-    masking_noise_reference,
-    tanh_jacobian_frobenius_sq_reference,
+    reference_tanh_jacobian_frobenius_sq,
 )
-from aecourse.regularized import gaussian_noise, jacobian_frobenius_sq, kl_bernoulli
+from aecourse.exercises.denoising_autoencoders import (
+    check_copy_loss,
+    check_masking_noise,
+    reference_copy_loss,
+    reference_masking_noise,
+)
+from aecourse.exercises.sparse_autoencoders import check_kl_bernoulli, reference_kl_bernoulli
+from aecourse.losses import jacobian_frobenius_sq, kl_bernoulli
 
 
 def stub(*args):
@@ -33,14 +35,14 @@ def test_kl_reference_matches_torch_distributions_and_the_package():
     expected = kl_divergence(
         Bernoulli(probs=torch.full_like(rho_hat, 0.1)), Bernoulli(probs=rho_hat)
     )
-    torch.testing.assert_close(kl_bernoulli_reference(0.1, rho_hat), expected)
-    torch.testing.assert_close(kl_bernoulli_reference(0.1, rho_hat), kl_bernoulli(0.1, rho_hat))
+    torch.testing.assert_close(reference_kl_bernoulli(0.1, rho_hat), expected)
+    torch.testing.assert_close(reference_kl_bernoulli(0.1, rho_hat), kl_bernoulli(0.1, rho_hat))
 
 
 def test_masking_reference_masks_where_u_is_below_p():
     x = torch.tensor([[1.0, 2.0, 3.0]])
     u = torch.tensor([[0.1, 0.5, 0.9]])
-    torch.testing.assert_close(masking_noise_reference(x, u, 0.5), torch.tensor([[0.0, 2.0, 3.0]]))
+    torch.testing.assert_close(reference_masking_noise(x, u, 0.5), torch.tensor([[0.0, 2.0, 3.0]]))
 
 
 def test_copy_loss_reference_matches_monte_carlo():
@@ -48,7 +50,7 @@ def test_copy_loss_reference_matches_monte_carlo():
     x = torch.zeros(20000, 10)
     loss = (gaussian_noise(x, 0.3) - x).pow(2).sum(dim=1)  # (N,)
     standard_error = loss.std() / len(loss) ** 0.5
-    assert abs(loss.mean() - copy_loss_reference(10, 0.3)) < 5 * standard_error
+    assert abs(loss.mean() - reference_copy_loss(10, 0.3)) < 5 * standard_error
 
 
 def test_tanh_reference_matches_autograd():
@@ -57,26 +59,26 @@ def test_tanh_reference_matches_autograd():
     W = torch.randn(3, 4, generator=gen, dtype=torch.float64)
     b = torch.randn(3, generator=gen, dtype=torch.float64)
     expected = jacobian_frobenius_sq(lambda v: torch.tanh(v @ W.T + b), x)
-    torch.testing.assert_close(tanh_jacobian_frobenius_sq_reference(x, W, b), expected)
+    torch.testing.assert_close(reference_tanh_jacobian_frobenius_sq(x, W, b), expected)
 
 
 # --- the checks pass the reference and fail wrong answers ---------------------------------------
 
 
 def test_check_kl_bernoulli(assert_passes, assert_fails):
-    assert_passes(check_kl_bernoulli, kl_bernoulli_reference, "✅ kl_bernoulli")
+    assert_passes(check_kl_bernoulli, reference_kl_bernoulli, "✅ kl_bernoulli")
     assert_fails(check_kl_bernoulli, stub, "your answer is None")
     # the KL the wrong way round, KL(rho_hat || rho)
     assert_fails(
         check_kl_bernoulli,
-        lambda rho, rho_hat: kl_bernoulli_reference(rho_hat, rho),
+        lambda rho, rho_hat: reference_kl_bernoulli(rho_hat, rho),
         "❌ kl_bernoulli",
         "Hint:",
     )
 
 
 def test_check_masking_noise(assert_passes, assert_fails):
-    assert_passes(check_masking_noise, masking_noise_reference, "✅ masking_noise")
+    assert_passes(check_masking_noise, reference_masking_noise, "✅ masking_noise")
     assert_fails(check_masking_noise, stub, "your answer is None")
     # masks with probability 1 - p instead of p
     assert_fails(
@@ -88,7 +90,7 @@ def test_check_masking_noise(assert_passes, assert_fails):
 
 
 def test_check_copy_loss(assert_passes, assert_fails):
-    assert_passes(check_copy_loss, copy_loss_reference, "✅ copy_loss")
+    assert_passes(check_copy_loss, reference_copy_loss, "✅ copy_loss")
     assert_fails(check_copy_loss, stub, "your answer is None")
 
     def sigma_not_squared(d, sigma):  # sigma instead of sigma^2
@@ -100,7 +102,7 @@ def test_check_copy_loss(assert_passes, assert_fails):
 def test_check_tanh_jacobian(assert_passes, assert_fails):
     assert_passes(
         check_tanh_jacobian_frobenius_sq,
-        tanh_jacobian_frobenius_sq_reference,
+        reference_tanh_jacobian_frobenius_sq,
         "✅ tanh_jacobian_frobenius_sq",
     )
     assert_fails(check_tanh_jacobian_frobenius_sq, stub, "your answer is None")

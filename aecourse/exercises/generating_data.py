@@ -17,19 +17,19 @@ from aecourse.exercises._core import CheckResult, check_function, seeded
 # --- reference solutions ------------------------------------------------------------
 
 
-def interpolate_reference(z0: torch.Tensor, z1: torch.Tensor, num_steps: int) -> torch.Tensor:
+def reference_interpolate(z0: torch.Tensor, z1: torch.Tensor, num_steps: int) -> torch.Tensor:
     """z(t) = (1 - t) z0 + t z1 for num_steps values of t from 0 to 1: (num_steps, K)."""
     t = torch.linspace(0.0, 1.0, num_steps)[:, None]
     return (1.0 - t) * z0 + t * z1
 
 
-def grid_values_reference(n: int) -> torch.Tensor:
+def reference_grid_values(n: int) -> torch.Tensor:
     """Phi^{-1}((i + 1/2) / n) for i = 0..n-1: the n coordinates of the latent grid, (n,)."""
     quantiles = (torch.arange(n, dtype=torch.float32) + 0.5) / n
     return torch.distributions.Normal(0.0, 1.0).icdf(quantiles)
 
 
-def iwae_from_log_weights_reference(log_w: torch.Tensor) -> torch.Tensor:
+def reference_iwae_from_log_weights(log_w: torch.Tensor) -> torch.Tensor:
     """log (1/S) sum_i exp(log_w_i) over the first dimension of log_w (S, B): (B,)."""
     return torch.logsumexp(log_w, dim=0) - math.log(log_w.shape[0])
 
@@ -48,7 +48,7 @@ def check_interpolate(answer) -> CheckResult:
     return check_function(
         "interpolate",
         answer,
-        interpolate_reference,
+        reference_interpolate,
         cases,
         hint="t = torch.linspace(0, 1, num_steps)[:, None] gives a column of weights; the "
         "first row must be z0 and the last z1",
@@ -60,7 +60,7 @@ def check_grid_values(answer) -> CheckResult:
     return check_function(
         "grid_values",
         answer,
-        grid_values_reference,
+        reference_grid_values,
         [(1,), (4,), (15,)],
         hint="the quantiles are (i + 0.5) / n for i = 0..n-1 (never 0 or 1, where the "
         "inverse CDF is infinite); torch.distributions.Normal(0, 1).icdf maps them to z",
@@ -78,7 +78,7 @@ def check_iwae_from_log_weights(answer) -> CheckResult:
     return check_function(
         "iwae_from_log_weights",
         answer,
-        iwae_from_log_weights_reference,
+        reference_iwae_from_log_weights,
         cases,
         hint="log of the mean of exp(log_w) over dim 0 is torch.logsumexp(log_w, dim=0) - "
         "log(S); computing exp(log_w) first underflows for log_w near -1000",

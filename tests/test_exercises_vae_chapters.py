@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from aecourse.exercises import generating, vae
+from aecourse.exercises import generating_data, training_a_vae
 
 
 def stub(*args):
@@ -43,29 +43,44 @@ def iwae_naive(log_w):
 
 CASES = [
     # (check, reference solution, wrong answer, words the hint must contain)
-    (vae.check_kl_normal_std_normal, vae.kl_reference, kl_without_minus_one, "exp(logvar_k) - 1"),
     (
-        vae.check_bernoulli_log_likelihood,
+        training_a_vae.check_kl_normal_std_normal,
+        training_a_vae.reference_kl_normal_std_normal,
+        kl_without_minus_one,
+        "exp(logvar_k) - 1",
+    ),
+    (
+        training_a_vae.check_bernoulli_log_likelihood,
         lambda x, logits: x * logits - F.softplus(logits),  # forgets the sum over pixels
         bernoulli_naive,
         "softplus",
     ),
-    (vae.check_beta_for_noise_std, lambda s: 2 * s * s, lambda s: 1 / (2 * s * s), "2 s^2"),
-    (vae.check_active_units, vae.active_units_reference, active_units_with_std, "variance"),
     (
-        generating.check_interpolate,
-        generating.interpolate_reference,
+        training_a_vae.check_beta_for_noise_std,
+        lambda s: 2 * s * s,
+        lambda s: 1 / (2 * s * s),
+        "2 s^2",
+    ),
+    (
+        training_a_vae.check_active_units,
+        training_a_vae.reference_active_units,
+        active_units_with_std,
+        "variance",
+    ),
+    (
+        generating_data.check_interpolate,
+        generating_data.reference_interpolate,
         interpolate_without_endpoint,
         "linspace",
     ),
     (
-        generating.check_grid_values,
-        generating.grid_values_reference,
+        generating_data.check_grid_values,
+        generating_data.reference_grid_values,
         grid_values_with_endpoints,
         "(i + 0.5) / n",
     ),
     (
-        generating.check_iwae_from_log_weights,
+        generating_data.check_iwae_from_log_weights,
         lambda log_w: torch.logsumexp(log_w, 0) - math.log(len(log_w)),
         iwae_naive,
         "logsumexp",
@@ -75,8 +90,8 @@ CASES = [
 
 @pytest.mark.parametrize(("check", "solution", "wrong", "hint"), CASES)
 def test_solution_passes(check, solution, wrong, hint, assert_passes):
-    if check is vae.check_bernoulli_log_likelihood:
-        solution = vae.bernoulli_log_likelihood_reference
+    if check is training_a_vae.check_bernoulli_log_likelihood:
+        solution = training_a_vae.reference_bernoulli_log_likelihood
     assert_passes(check, solution)
 
 
@@ -87,7 +102,11 @@ def test_wrong_answer_fails_with_a_hint(check, solution, wrong, hint, assert_fai
 
 def test_a_forgotten_sum_is_reported_as_a_shape_problem(capsys):
     assert (
-        bool(vae.check_bernoulli_log_likelihood(lambda x, logits: x * logits - F.softplus(logits)))
+        bool(
+            training_a_vae.check_bernoulli_log_likelihood(
+                lambda x, logits: x * logits - F.softplus(logits)
+            )
+        )
         is False
     )
     assert "expected shape" in capsys.readouterr().out
@@ -107,16 +126,22 @@ def test_an_answer_that_raises_is_reported(check, solution, wrong, hint, assert_
 
 
 def test_reference_solutions_agree_with_the_package():
-    from aecourse.losses import bernoulli_log_likelihood, kl_normal_std_normal
-    from aecourse.vae import interpolate, latent_grid
+    from aecourse.diagnostics import interpolate, latent_grid
+    from aecourse.gaussian import kl_normal_std_normal
+    from aecourse.losses import bernoulli_log_likelihood
 
     g = torch.Generator().manual_seed(0)
     mu, logvar = torch.randn(4, 3, generator=g), torch.randn(4, 3, generator=g)
-    torch.testing.assert_close(vae.kl_reference(mu, logvar), kl_normal_std_normal(mu, logvar))
+    torch.testing.assert_close(
+        training_a_vae.reference_kl_normal_std_normal(mu, logvar), kl_normal_std_normal(mu, logvar)
+    )
     x, logits = torch.rand(4, 3, generator=g), torch.randn(4, 3, generator=g)
     torch.testing.assert_close(
-        vae.bernoulli_log_likelihood_reference(x, logits), bernoulli_log_likelihood(x, logits)
+        training_a_vae.reference_bernoulli_log_likelihood(x, logits),
+        bernoulli_log_likelihood(x, logits),
     )
     z0, z1 = torch.randn(3, generator=g), torch.randn(3, generator=g)
-    torch.testing.assert_close(generating.interpolate_reference(z0, z1, 5), interpolate(z0, z1, 5))
-    torch.testing.assert_close(generating.grid_values_reference(6), latent_grid(6)[:6, 0])
+    torch.testing.assert_close(
+        generating_data.reference_interpolate(z0, z1, 5), interpolate(z0, z1, 5)
+    )
+    torch.testing.assert_close(generating_data.reference_grid_values(6), latent_grid(6)[:6, 0])

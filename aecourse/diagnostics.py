@@ -1,0 +1,209 @@
+"""Measurements of a trained model: what its latent space holds and how its code moves.
+
+- VAEs: the KL of each latent dimension, the variance of the posterior means and the
+  number of active units (Burda et al., 2016), a grid of 2-D codes at prior
+  quantiles, straight-line interpolation between codes;
+- encoders: the Jacobian J_f(x) = dh/dx at every example (autograd, ``torch.func``)
+  and the rate ||J_f(x) v|| at which the code moves along a direction v;
+- geometry: the distance from points to the data, the principal angles between
+  two subspaces.
+
+Every function checks its arguments and returns tensors; :mod:`aecourse.plotting`
+draws them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import torch
+from torch.func import jacfwd, jacrev, vmap
+
+from aecourse._validate import (
+    check_callable,
+    check_int,
+    check_positive_int,
+    check_positive_number,
+    check_same_dtype,
+    check_same_shape,
+    check_tensor,
+)
+from aecourse.gaussian import kl_normal_std_normal_per_dim
+from aecourse.models import VAE, check_vae
+
+# --- The latent space of a VAE -----------------------------------------------------------
+
+
+@torch.no_grad()
+def kl_per_dim(model: VAE, x: torch.Tensor) -> torch.Tensor:
+    """KL(q(z_k|x) || N(0, 1)) of each latent dimension k, averaged over ``x``: (K,)."""
+    check_vae(model)
+    mu, logvar = model.encode(x)  # (B, K) each
+    return kl_normal_std_normal_per_dim(mu, logvar).mean(dim=0)
+
+
+@torch.no_grad()
+def posterior_mean_variance(model: VAE, x: torch.Tensor) -> torch.Tensor:
+    """Cov_x(E_q[z_k]): how much the posterior mean of each dimension varies over ``x``: (K,).
+
+    A variance over examples: ``x`` needs at least 2 rows.
+    """
+    check_vae(model)
+    check_tensor("x", x, ndim=2)
+    if x.shape[0] < 2:
+        raise ValueError(
+            f"x must hold at least 2 examples to measure how the posterior mean varies "
+            f"over them, got shape {tuple(x.shape)}"
+        )
+    mu, _ = model.encode(x)
+    return mu.var(dim=0)
+
+
+def count_active_units(model: VAE, x: torch.Tensor, threshold: float = 0.01) -> int:
+    """The number of active units (Burda et al., 2016): dimensions with Cov_x(E_q[z_k]) > threshold."""
+    threshold = check_positive_number("threshold", threshold)
+    return int((posterior_mean_variance(model, x) > threshold).sum())
+
+
+def latent_grid(n: int) -> torch.Tensor:
+    """An n x n grid of 2-D codes at equally spaced quantiles of N(0, 1): (n*n, 2).
+
+    The coordinates are Phi^{-1}((i + 0.5) / n), i = 0..n-1 (Phi^{-1} is the normal
+    inverse CDF), so each cell covers the same prior probability. Rows go from
+    high z_2 (top) to low z_2 (bottom), as an image is drawn.
+    """
+    check_positive_int("n", n)
+    quantiles = (torch.arange(n, dtype=torch.float32) + 0.5) / n
+    values = torch.distributions.Normal(0.0, 1.0).icdf(quantiles)  # (n,)
+    z2, z1 = torch.meshgrid(values.flip(0), values, indexing="ij")  # (n, n) each
+    return torch.stack([z1.reshape(-1), z2.reshape(-1)], dim=1)  # (n*n, 2)
+
+
+def interpolate(z0: torch.Tensor, z1: torch.Tensor, num_steps: int) -> torch.Tensor:
+    """Points on the straight line from z0 to z1: z(t) = (1 - t) z0 + t z1, t in [0, 1].
+
+    Shapes: ``z0`` and ``z1`` are (K,); returns (num_steps, K), first z0, last z1,
+    so ``num_steps`` is at least 2.
+    """
+    check_tensor("z0", z0, ndim=1)
+    check_tensor("z1", z1, ndim=1)
+    check_same_shape("z0", z0, "z1", z1)
+    num_steps = check_int("num_steps", num_steps, minimum=2)
+    t = torch.linspace(0.0, 1.0, num_steps, dtype=z0.dtype, device=z0.device)[:, None]
+    # z(t) = (1 - t) z0 + t z1
+    return (1.0 - t) * z0 + t * z1
+
+
+# --- How the code moves: Jacobians of the encoder -----------------------------------------
+
+
+def _check_rowwise_output(f, x: torch.Tensor) -> torch.Tensor:
+    """f maps the first row of x, shape (1, D), to one code row, shape (1, H); returns it."""
+    with torch.no_grad():
+        h = f(x[:1])
+    if not isinstance(h, torch.Tensor) or h.dim() != 2 or h.shape[0] != 1:
+        got = tuple(h.shape) if isinstance(h, torch.Tensor) else type(h).__name__
+        raise ValueError(
+            f"f must map a batch (B, D) to codes (B, H) row by row; f(x[:1]) gave {got}"
+        )
+
+
+def jacobian(
+    f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, mode: str = "auto"
+) -> torch.Tensor:
+    """The Jacobian J_f(x_i) = dh/dx of a row-wise map h = f(x) at every row x_i.
+
+    ``x`` is (B, D) and ``f`` maps (B, D) to (B, H), each row independently; returns
+    (B, H, D), built with ``torch.func.vmap`` over ``jacrev`` (one reverse pass per
+    code unit, for H <= D) or ``jacfwd`` (one forward pass per input, for D < H);
+    ``mode`` = "rev", "fwd" or "auto". The result is differentiable, so it can be
+    part of a training loss.
+    """
+    check_callable("f", f, "a function of x (B, D) -> h (B, H), e.g. model.encode")
+    check_tensor("x", x, ndim=2)
+    if mode not in ("auto", "rev", "fwd"):
+        raise ValueError(f"mode must be 'auto', 'rev' or 'fwd', got {mode!r}")
+    h = _check_rowwise_output(f, x)  # (1, H)
+
+    def f_one(x_i: torch.Tensor) -> torch.Tensor:  # (D,) -> (H,)
+        return f(x_i.unsqueeze(0)).squeeze(0)
+
+    if mode == "auto":
+        mode = "fwd" if x.shape[1] < h.shape[1] else "rev"
+    transform = jacfwd if mode == "fwd" else jacrev
+    return vmap(transform(f_one))(x)  # (B, H, D)
+
+
+def directional_sensitivity(
+    f: Callable[[torch.Tensor], torch.Tensor], x: torch.Tensor, v: torch.Tensor
+) -> torch.Tensor:
+    """||J_f(x_i) v_i|| for each row: how fast the code moves when x_i moves along v_i.
+
+    ``x`` and ``v`` are (B, D) (``v`` unit vectors for a rate per unit length);
+    one forward-mode pass (``torch.func.jvp``); returns (B,).
+    """
+    check_tensor("x", x, ndim=2)
+    check_callable("f", f, "a function of x (B, D) -> h (B, H), e.g. model.encode")
+    check_tensor("v", v, ndim=2)
+    check_same_shape("x", x, "v", v)
+    check_same_dtype("v", v, "x", x.dtype)
+    _check_rowwise_output(f, x)
+    # rows are independent, so the JVP of the batched map gives J_f(x_i) v_i row by row
+    _, jv = torch.func.jvp(f, (x,), (v,))  # (B, H)
+    return jv.norm(dim=1)
+
+
+def circle_sensitivity(
+    f: Callable[[torch.Tensor], torch.Tensor], theta: torch.Tensor, radius: float = 1.0
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """Sensitivity of ``f`` along and across a circle, at the points of angle ``theta``.
+
+    At x = r (cos t, sin t) the tangent is (-sin t, cos t) and the normal
+    (cos t, sin t); returns (along, across), each ``||J_f(x) v||`` of shape (N,).
+    """
+    check_tensor("theta", theta, ndim=1)
+    radius = check_positive_number("radius", radius)
+    normal = torch.stack([torch.cos(theta), torch.sin(theta)], dim=1)  # (N, 2)
+    tangent = torch.stack([-torch.sin(theta), torch.cos(theta)], dim=1)  # (N, 2)
+    x = radius * normal
+    return directional_sensitivity(f, x, tangent), directional_sensitivity(f, x, normal)
+
+
+# --- Geometry ----------------------------------------------------------------------------
+
+
+def distance_to_data(points: torch.Tensor, data: torch.Tensor) -> torch.Tensor:
+    """Euclidean distance from each point to its nearest neighbour in ``data``.
+
+    ``points`` is (B, D), ``data`` is (N, D); returns (B,).
+    """
+    check_tensor("points", points, ndim=2)
+    check_tensor("data", data, ndim=2, last_dim=points.shape[1])
+    check_same_dtype("data", data, "points", points.dtype)
+    return torch.cdist(points, data).min(dim=1).values
+
+
+def subspace_angles(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
+    """Principal angles (radians, ascending) between the column spaces of A (D, K) and B (D, K).
+
+    0 for every angle means the two matrices span the same subspace.
+    """
+    check_tensor("A", A, ndim=2)
+    check_tensor("B", B, ndim=2, last_dim=A.shape[1])
+    if A.shape != B.shape:
+        raise ValueError(
+            f"A and B must have the same shape, got {tuple(A.shape)} and {tuple(B.shape)}"
+        )
+    if A.shape[1] > A.shape[0]:
+        raise ValueError(
+            f"A and B have more columns ({A.shape[1]}) than rows ({A.shape[0]}): at most D "
+            "directions span a subspace of R^D"
+        )
+    qa, ra = torch.linalg.qr(A)  # A = Q R: the columns of Q span the columns of A
+    qb, rb = torch.linalg.qr(B)
+    for name, r in (("A", ra), ("B", rb)):
+        diag = r.diagonal().abs()
+        if bool((diag <= 1e-10 * diag.max().clamp_min(1e-300)).any()) or not bool(diag.max() > 0):
+            raise ValueError(f"{name}'s columns are linearly dependent: they span fewer dimensions")
+    cosines = torch.linalg.svdvals(qa.T @ qb).clamp(max=1.0)  # descending
+    return torch.arccos(cosines)
