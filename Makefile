@@ -30,8 +30,10 @@ COMMITTED_CONFIG := _build/_config_committed.yml
 
 build-committed: vendor
 	mkdir -p _build
-	sed 's/^  execute_notebooks: force/  execute_notebooks: "off"/' _config.yml > $(COMMITTED_CONFIG)
+	sed -e 's/^  execute_notebooks: force/  execute_notebooks: "off"/' \
+	    -e 's|^    sphinx_site: book/_ext|    sphinx_site: ../book/_ext|' _config.yml > $(COMMITTED_CONFIG)
 	grep -q '^  execute_notebooks: "off"' $(COMMITTED_CONFIG)
+	grep -q '^    sphinx_site: ../book/_ext' $(COMMITTED_CONFIG)  # paths are relative to the config
 	$(BIN)/jupyter-book build . --config $(COMMITTED_CONFIG) --warningiserror --keep-going
 
 # MathJax 3 and the Jupyter widgets manager, served by the site itself (no CDN), fetched

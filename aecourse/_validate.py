@@ -213,3 +213,19 @@ def check_float_dtype(name: str, dtype) -> torch.dtype:
             f"{name} must be a floating-point torch.dtype such as torch.float64, got {dtype!r}"
         )
     return dtype
+
+
+def check_image_shape(image_shape, size: int | None = None, what: str = "") -> tuple[int, int]:
+    """``image_shape`` as (H, W), two positive ints; with ``size``, H * W must equal it
+    (``what`` says where ``size`` comes from, e.g. "model.data_dim")."""
+    if isinstance(image_shape, (str, bytes)) or not isinstance(image_shape, (Sequence, np.ndarray)):
+        raise TypeError(f"image_shape must be a pair (H, W), got {type(image_shape).__name__}")
+    if len(image_shape) != 2:
+        raise ValueError(f"image_shape must be a pair (H, W), got {tuple(image_shape)}")
+    height, width = (check_positive_int("image_shape", side) for side in image_shape)
+    if size is not None and height * width != size:
+        raise ValueError(
+            f"image_shape {(height, width)} holds H * W = {height * width} pixels but {what} = "
+            f"{size}: pass the (H, W) of one image, with H * W = {size}"
+        )
+    return height, width

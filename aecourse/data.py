@@ -570,9 +570,11 @@ def masking_noise(
 ) -> torch.Tensor:
     """Set each entry of ``x`` to 0 with probability ``p`` (independently), shape of x."""
     check_tensor("x", x)
-    p = check_positive_number("p", p, allow_zero=True)
-    if not p < 1:
+    if isinstance(p, (bool, np.bool_)) or not isinstance(p, (int, float, np.number)):
+        raise TypeError(f"p must be a number, got {type(p).__name__}")
+    if not 0 <= p < 1:  # also refuses NaN
         raise ValueError(f"p must lie in [0, 1) (the probability of masking an entry), got {p}")
+    p = float(p)
     check_generator("generator", generator)
     u = torch.rand(x.shape, generator=generator, device=x.device, dtype=x.dtype)
     # keep entry i when u_i >= p, which happens with probability 1 - p

@@ -106,6 +106,7 @@ def _check_rowwise_output(f, x: torch.Tensor) -> torch.Tensor:
         raise ValueError(
             f"f must map a batch (B, D) to codes (B, H) row by row; f(x[:1]) gave {got}"
         )
+    return h
 
 
 def jacobian(

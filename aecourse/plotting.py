@@ -17,6 +17,8 @@ from matplotlib.ticker import MaxNLocator
 from torch import nn
 
 from aecourse._validate import (
+    check_image_shape,
+    check_int,
     check_latent_dims,
     check_positive_int,
     check_positive_number,
@@ -25,6 +27,7 @@ from aecourse._validate import (
 )
 from aecourse.diagnostics import latent_grid
 from aecourse.models import VAE, check_vae
+from aecourse.training import History
 
 
 def _numpy(a) -> np.ndarray:
@@ -37,10 +40,10 @@ def tile_images(rows: Sequence, image_shape: tuple[int, int], pad: int = 0) -> n
     """One picture of image rows: ``rows`` is a list of (N_i, H*W) arrays or tensors, one
     per grid row; returns an array (rows * (H + pad) - pad, N * (W + pad) - pad) with NaN
     in the gaps and after a short row (drawn white by :func:`image_grid`)."""
-    if len(rows) == 0:
-        raise ValueError("rows is empty: pass at least one row of images")
-    height, width = image_shape
-    rows = [_numpy(r).reshape(len(r), height, width) for r in rows]  # (N_i, H, W) each
+    rows = [_check_images(f"rows[{i}]", r, image_shape) for i, r in enumerate(_list("rows", rows))]
+    pad = check_int("pad", pad, minimum=0)
+    height, width = check_image_shape(image_shape)
+    rows = [r.reshape(len(r), height, width) for r in rows]  # (N_i, H, W) each
     n_cols = max(len(r) for r in rows)
     mosaic = np.full((len(rows) * (height + pad) - pad, n_cols * (width + pad) - pad), np.nan)
     for i, images in enumerate(rows):
@@ -67,12 +70,13 @@ def image_grid(
 
     Row labels are the y tick labels, column labels the x tick labels.
     """
+    height, width = check_image_shape(image_shape)
+    check_positive_number("scale", scale)
+    pad = max(1, height // 14)  # a white gap between tiles
+    mosaic = tile_images(rows, image_shape, pad)
     n_rows = len(rows)
     if row_labels is not None and len(row_labels) != n_rows:
         raise ValueError(f"row_labels has {len(row_labels)} entries for {n_rows} rows")
-    height, width = image_shape
-    pad = max(1, height // 14)  # a white gap between tiles
-    mosaic = tile_images(rows, image_shape, pad)
     n_cols = (mosaic.shape[1] + pad) // (width + pad)
     if col_labels is not None and len(col_labels) > n_cols:
         raise ValueError(f"col_labels has {len(col_labels)} entries for {n_cols} columns")
@@ -98,8 +102,10 @@ def plot_reconstructions(
     x, x_hat, image_shape: tuple[int, int], n: int = 10, title: str | None = None
 ):
     """Originals (top row) above their reconstructions (bottom row)."""
+    n = check_positive_int("n", n)
+    x, x_hat = _check_images("x", x, image_shape), _check_images("x_hat", x_hat, image_shape)
     return image_grid(
-        [_numpy(x)[:n], _numpy(x_hat)[:n]],
+        [x[:n], x_hat[:n]],
         image_shape,
         row_labels=["original", "reconstruction"],
         title=title,
@@ -118,9 +124,11 @@ def scatter_2d(
     cmap: str = "tab10",
 ):
     """A scatter plot of 2-D points (codes or data), coloured by ``labels``."""
-    points = _numpy(points)
+    points = _numbers("points", points)
     if points.ndim != 2 or points.shape[1] != 2:
         raise ValueError(f"points must have shape (N, 2), got {points.shape}")
+    if labels is not None:
+        labels = _numbers("labels", labels, ndim=1, length=len(points), of="points")
     if ax is None:
         fig, ax = plt.subplots(figsize=(4.5, 4))
     else:
@@ -128,7 +136,7 @@ def scatter_2d(
     if labels is None:
         ax.scatter(points[:, 0], points[:, 1], s=s)
     else:
-        sc = ax.scatter(points[:, 0], points[:, 1], c=_numpy(labels), s=s, cmap=cmap)
+        sc = ax.scatter(points[:, 0], points[:, 1], c=labels, s=s, cmap=cmap)
         fig.colorbar(sc, ax=ax, label=label_name)
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
@@ -145,6 +153,15 @@ def plot_history(
     logy: bool = False,
 ):
     """Training (solid) and test (dashed) curves of the chosen loss terms per epoch."""
+    if not isinstance(history, History):
+        raise TypeError(
+            f"history must be the History that fit returns, got {type(history).__name__}"
+        )
+    if not any(history.train.values()):
+        raise ValueError("history is empty (no epoch recorded): plot the History after fit")
+    for term in _list("terms", terms, example="('recon', 'kl')"):
+        if term not in list(history.train):
+            raise ValueError(f"terms: history has no term {term!r}; it has {list(history.train)}")
     fig, ax = plt.subplots(figsize=(5, 3.5))
     for term in terms:
         train = history.train[term]
@@ -174,6 +191,16 @@ def plot_activation_histograms(
     ``rho_hats`` maps a label (e.g. "lam = 0") to a (H,) tensor; ``rho`` draws the
     target as a dashed line.
     """
+    for label, values in _mapping("rho_hats", rho_hats, "{'λ = 0': rho_hat}").items():
+        values = _numbers(f"rho_hats[{label!r}]", values, ndim=1)
+        if values.min() < 0 or values.max() > 1:
+            raise ValueError(
+                f"rho_hats[{label!r}] must lie in [0, 1] (mean activations of sigmoid units), "
+                f"got values in [{values.min():.3g}, {values.max():.3g}]"
+            )
+    if rho is not None and not check_positive_number("rho", rho) < 1:
+        raise ValueError(f"rho must lie strictly between 0 and 1 (a mean activation), got {rho}")
+    check_positive_int("bins", bins)
     n = len(rho_hats)
     fig, axes = plt.subplots(1, n, figsize=(2.8 * n, 2.8), sharey=True, squeeze=False)
     for ax, (label, values) in zip(axes[0], rho_hats.items()):
@@ -196,9 +223,11 @@ def plot_features(features: Mapping[str, torch.Tensor], image_shape: tuple[int, 
     positive weights are light and negative weights dark.
     """
     check_positive_int("n", n)
+    for label, vectors in _mapping("features", features, "{'λ = 0': W}").items():
+        check_tensor(f"features[{label!r}]", vectors, ndim=2)
+        check_image_shape(image_shape, vectors.shape[1], f"the width of features[{label!r}]")
     rows = []
-    for label, vectors in features.items():
-        check_tensor(label, vectors, ndim=2)
+    for vectors in features.values():
         v = vectors[:n].detach().cpu()
         scale = v.abs().amax(dim=1, keepdim=True).clamp_min(1e-12)  # (n, 1)
         rows.append(0.5 + 0.5 * v / scale)  # [-max, max] -> [0, 1]
@@ -216,9 +245,14 @@ def plot_vector_field(
 
     ``lim`` is (xmin, xmax, ymin, ymax) of the grid with ``steps`` points per side.
     """
+    _check_model(model, 2, "the vector field is drawn in the plane, so it needs")
     check_tensor("data", data, ndim=2, last_dim=2)
     check_positive_int("steps", steps)
-    xmin, xmax, ymin, ymax = lim
+    xmin, xmax, ymin, ymax = _numbers("lim", lim, ndim=1, length=4).tolist()
+    if not (xmin < xmax and ymin < ymax):
+        raise ValueError(
+            f"lim must be (xmin, xmax, ymin, ymax) with xmin < xmax, ymin < ymax: {lim}"
+        )
     device = next(model.parameters()).device
     gx, gy = torch.meshgrid(
         torch.linspace(xmin, xmax, steps), torch.linspace(ymin, ymax, steps), indexing="xy"
@@ -254,10 +288,14 @@ def denoise_rows(
     check_tensor("x", x, ndim=2)
     check_tensor("eps", eps, ndim=2)
     check_same_shape("x", x, "eps", eps)
+    _check_model(model, x.shape[1], "x has width")
+    sigmas = [
+        check_positive_number("sigma", s, allow_zero=True)
+        for s in _list("sigmas", sigmas, "[0.25, 0.5]")
+    ]
     rows, labels = [x], ["clean"]
     with torch.no_grad():
         for sigma in sigmas:
-            sigma = check_positive_number("sigma", sigma, allow_zero=True)
             x_tilde = x + sigma * eps
             rows += [x_tilde.clamp(0, 1), model(x_tilde)]
             labels += [f"noisy σ={sigma:g}", f"denoised σ={sigma:g}"]
@@ -273,6 +311,7 @@ def plot_denoising(
     title: str | None = None,
 ):
     """Static figure: clean images, then noisy and denoised rows for each sigma."""
+    check_image_shape(image_shape, check_tensor("x", x, ndim=2).shape[1], "the width of x")
     rows, labels = denoise_rows(model, x, sigmas, eps)
     return image_grid(rows, image_shape, labels, xlabel="test image", title=title, scale=0.9)
 
@@ -283,6 +322,12 @@ def plot_circle_sensitivity(theta: torch.Tensor, curves: Mapping[str, tuple]):
     ``curves`` maps a label to the pair (along, across) of (N,) tensors from
     :func:`circle_sensitivity`.
     """
+    check_tensor("theta", theta, ndim=1)
+    for label, pair in _mapping("curves", curves, "{'plain': (along, across)}").items():
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise ValueError(f"curves[{label!r}] must be the pair (along, across), got {pair!r}")
+        for part, values in zip(("along", "across"), pair):
+            check_tensor(f"curves[{label!r}] ({part})", values, ndim=1, last_dim=len(theta))
     order = torch.argsort(theta)
     t = _numpy(theta[order])
     fig, ax = plt.subplots(figsize=(8, 3.5))
@@ -309,6 +354,8 @@ def plot_latent_manifold(
         raise ValueError(
             f"the manifold plot needs a model with latent_dim 2, got {model.latent_dim}"
         )
+    check_positive_int("n", n)
+    check_image_shape(image_shape, model.data_dim, "model.data_dim")
     device = next(model.parameters()).device
     z = latent_grid(n).to(device)
     images = model.decode_mean(z).cpu().numpy()  # (n*n, D)
@@ -352,7 +399,8 @@ def plot_latent_traversal(
     if z0 is None:
         z0 = torch.zeros(model.latent_dim)
     check_tensor("z0", z0, ndim=1, last_dim=model.latent_dim)
-    values = torch.as_tensor(list(values), dtype=torch.float32)
+    values = torch.as_tensor(_numbers("values", values, ndim=1), dtype=torch.float32)
+    check_image_shape(image_shape, model.data_dim, "model.data_dim")
     rows = []
     for d in dims:
         z = z0.detach().cpu().float().repeat(len(values), 1)  # (V, K)
@@ -383,10 +431,15 @@ def plot_kl_per_dim(
     xlabel: str = "latent dimension $k$",
 ):
     """Bars of the average KL of each latent dimension, one group of bars per model."""
+    kl_by_model = {
+        name: _numbers(f"kl_by_model[{name!r}]", kl, ndim=1)
+        for name, kl in _mapping("kl_by_model", kl_by_model, "{'β = 1': kl}").items()
+    }
+    if threshold is not None:
+        check_positive_number("threshold", threshold, allow_zero=True)
     fig, ax = plt.subplots(figsize=(7, 3.2))
-    width = 0.8 / max(1, len(kl_by_model))
+    width = 0.8 / len(kl_by_model)
     for i, (name, kl) in enumerate(kl_by_model.items()):
-        kl = np.asarray(torch.as_tensor(kl).detach().cpu())
         ax.bar(
             np.arange(1, len(kl) + 1) + (i - (len(kl_by_model) - 1) / 2) * width,
             kl,
@@ -413,9 +466,19 @@ def plot_bounds(
     title: str | None = None,
 ):
     """Average bound L_k against k (log scale), with error bars; ``reference`` adds lines."""
+    ks = [check_positive_int("ks", k) for k in _list("ks", ks, example="[1, 10, 100]")]
+    means = _numbers("means", means, ndim=1, length=len(ks), of="ks")
+    errors = _numbers("errors", errors, ndim=1, length=len(ks), of="ks")
+    if (errors < 0).any():
+        raise ValueError(f"errors must be >= 0 (standard errors), got {errors.min():g}")
+    reference = _mapping("reference", reference, "{'ELBO': -95.2}") if reference else {}
+    if len(reference) > 3:
+        raise ValueError(f"reference has {len(reference)} lines: pass at most 3 (one per style)")
+    for name, value in reference.items():
+        _numbers(f"reference[{name!r}]", value, ndim=0)
     fig, ax = plt.subplots(figsize=(5, 3.5))
     ax.errorbar(list(ks), list(means), yerr=list(errors), marker="o", capsize=3, label="$L_k$")
-    for (name, value), style in zip((reference or {}).items(), (":", "--", "-.")):
+    for (name, value), style in zip(reference.items(), (":", "--", "-.")):
         ax.axhline(value, linestyle=style, color="gray", label=name)
     ax.set_xscale("log")
     ax.set_xlabel("number of importance samples $k$")
@@ -425,3 +488,73 @@ def plot_bounds(
     ax.legend()
     fig.tight_layout()
     return fig
+
+
+# --- argument checks shared by the figures ----------------------------------------------
+
+
+def _numbers(name: str, value, *, ndim=None, length=None, of: str = "") -> np.ndarray:
+    """``value`` (a tensor, an array, a list of numbers or a number) as a NumPy array of
+    finite numbers, not empty; ``ndim`` and ``length`` (= that of ``of``) are checked."""
+    if isinstance(value, torch.Tensor):
+        value = value.detach().cpu().numpy()
+    number_like = (np.ndarray, Sequence, int, float, np.number, np.bool_)
+    if isinstance(value, (str, bytes)) or not isinstance(value, number_like):
+        raise TypeError(f"{name} must be a tensor, an array or numbers, got {type(value).__name__}")
+    try:
+        array = np.asarray(value)
+    except ValueError:  # a ragged list
+        raise ValueError(f"{name} must be a regular array of numbers (not a ragged list)") from None
+    if array.dtype.kind not in "biuf":
+        raise TypeError(f"{name} must hold numbers, got values of dtype {array.dtype}")
+    if ndim is not None and array.ndim != ndim:
+        raise ValueError(f"{name} must have {ndim} dimensions, got shape {array.shape}")
+    if array.size == 0:
+        raise ValueError(f"{name} is empty (shape {array.shape}): pass at least one value")
+    if length is not None and len(array) != length:
+        against = f"but {of} has {length}: pass one per entry of {of}" if of else f"not {length}"
+        raise ValueError(f"{name} has {len(array)} entries {against}")
+    if not np.isfinite(array).all():
+        raise ValueError(f"{name} contains NaN or infinite values")
+    return array
+
+
+def _list(name: str, value, example: str = "[x_batch]") -> list:
+    """``value`` (a list, a tuple, a range, a 1-D array or tensor) as a non-empty list."""
+    if isinstance(value, (str, bytes)) or not isinstance(
+        value, (Sequence, np.ndarray, torch.Tensor)
+    ):
+        raise TypeError(f"{name} must be a list such as {example}, got {type(value).__name__}")
+    if getattr(value, "ndim", 1) != 1:
+        raise TypeError(f"{name} must be a list such as {example}, got shape {tuple(value.shape)}")
+    if len(value) == 0:
+        raise ValueError(f"{name} is empty: pass a list such as {example}")
+    return list(value)
+
+
+def _mapping(name: str, value, example: str) -> Mapping:
+    """``value``, a non-empty dict (label -> values)."""
+    if not isinstance(value, Mapping):
+        raise TypeError(f"{name} must be a dict such as {example}, got {type(value).__name__}")
+    if len(value) == 0:
+        raise ValueError(f"{name} is empty: pass a dict such as {example}")
+    return value
+
+
+def _check_images(name: str, images, image_shape) -> np.ndarray:
+    """``images``, a (N, H*W) tensor or array of finite values, as a NumPy array."""
+    images = _numbers(name, images, ndim=2)
+    check_image_shape(image_shape, images.shape[1], f"the width of {name}")
+    return images
+
+
+def _check_model(model, data_dim: int, reason: str) -> None:
+    """``model`` is an ``nn.Module``; where it records its ``data_dim``, that is ``data_dim``
+    (``reason`` says why, e.g. "x has width")."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    if getattr(model, "data_dim", data_dim) != data_dim:
+        raise ValueError(
+            f"model has data_dim {model.data_dim}, but {reason} {data_dim}: pass a model of "
+            f"data_dim {data_dim}"
+        )

@@ -8,6 +8,7 @@ is the verdict: the difference is below a stated tolerance.
 
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 from aecourse._validate import check_positive_number, check_same_shape
@@ -22,9 +23,23 @@ def agree(a, b, atol: float, rtol: float = 0.0) -> str:
     """
     atol = check_positive_number("atol", atol, allow_zero=True)
     rtol = check_positive_number("rtol", rtol, allow_zero=True)
-    a = torch.as_tensor(a).detach().to("cpu", torch.float64)
-    b = torch.as_tensor(b).detach().to("cpu", torch.float64)
+    a, b = _as_float64("a", a), _as_float64("b", b)
     check_same_shape("a", a, "b", b)
     ok = bool(((a - b).abs() <= atol + rtol * b.abs()).all())
     bound = f"{atol:.0e}" + (f" + {rtol:.0e}·|b|" if rtol else "")
     return f"max |difference| < {bound}: {ok}"
+
+
+def _as_float64(name: str, value) -> torch.Tensor:
+    """``value`` (a tensor, an array, a number or a list of numbers) as a float64 CPU tensor."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().to("cpu", torch.float64)
+    number_like = (np.ndarray, list, tuple, int, float, np.number, np.bool_)
+    if not isinstance(value, number_like):
+        raise TypeError(
+            f"{name} must be a tensor, an array or a number, got {type(value).__name__}"
+        )
+    try:
+        return torch.as_tensor(np.asarray(value, dtype=np.float64))
+    except (TypeError, ValueError):  # strings or a ragged list
+        raise TypeError(f"{name} must hold numbers only, in a regular (not ragged) array") from None

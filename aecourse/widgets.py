@@ -15,7 +15,13 @@ import numpy as np
 import torch
 from torch import nn
 
-from aecourse._validate import check_latent_dims, check_positive_number, check_tensor
+from aecourse._validate import (
+    check_image_shape,
+    check_latent_dims,
+    check_positive_number,
+    check_same_shape,
+    check_tensor,
+)
 from aecourse.models import VAE, check_vae
 from aecourse.plotting import denoise_rows, image_grid
 
@@ -43,12 +49,14 @@ def latent_explorer(
 
     check_vae(model)
     check_positive_number("limit", limit)
+    check_image_shape(image_shape, model.data_dim, "model.data_dim")
+    if z0 is not None:
+        check_tensor("z0", z0, ndim=1, last_dim=model.latent_dim)
     device = next(model.parameters()).device
     if dims is None:
         dims = range(min(model.latent_dim, 10))
     dims = check_latent_dims(dims, model.latent_dim)
     z = torch.zeros(model.latent_dim) if z0 is None else z0.detach().cpu().float().clone()
-    check_tensor("z0", z, ndim=1, last_dim=model.latent_dim)
     sliders = [
         widgets.FloatSlider(
             value=float(z[d]), min=-limit, max=limit, step=0.05, description=f"z{d + 1}"
@@ -86,8 +94,21 @@ def denoising_slider(
     """
     import ipywidgets as widgets
 
-    check_positive_number("sigma_max", sigma_max)
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    check_tensor("x", x, ndim=2)
+    check_tensor("eps", eps, ndim=2)
+    check_same_shape("x", x, "eps", eps)
+    if getattr(model, "data_dim", x.shape[1]) != x.shape[1]:
+        raise ValueError(
+            f"model has data_dim {model.data_dim}, but x has width {x.shape[1]}: pass the model "
+            f"trained on data like x"
+        )
+    check_image_shape(image_shape, x.shape[1], "the width of x")
+    sigma_max = check_positive_number("sigma_max", sigma_max)
     check_positive_number("step", step)
+    if check_positive_number("value", value, allow_zero=True) > sigma_max:
+        raise ValueError(f"value must be <= sigma_max = {sigma_max:g}, got {value}")
 
     def draw(sigma: float) -> None:
         rows, labels = denoise_rows(model, x, [sigma], eps)
