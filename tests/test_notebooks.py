@@ -92,8 +92,8 @@ def test_student_edition_keeps_stubs_and_drops_solutions(path):
     nb = read(path)
     student = student_edition(nb)
     text = "\n".join(cell.source for cell in student.cells)
-    assert "solution-start" not in text and "solution-end" not in text
-    assert text.count("{exercise}") == len(find_exercises(nb))
+    assert "**Solution**" not in text and "End of solution" not in text
+    assert text.count("**Exercise.**") == len(find_exercises(nb))
     for exercise in find_exercises(nb):
         assert nb.cells[exercise.stub].source in text  # the stub and its check stay
         for i in exercise.solution:
@@ -113,9 +113,9 @@ def _nb(*cells):
     return nbformat.v4.new_notebook(cells=made)
 
 
-START = "````{solution-start} ex-a\n:class: dropdown\n````\n"
-END = "````{solution-end}\n````\n"
-EXERCISE = "```{exercise}\n:label: ex-a\nDo it.\n```\n"
+START = "**Solution** (of [the exercise above](#ex-a))\n"
+END = "**End of solution.**\n"
+EXERCISE = '<a id="ex-a"></a>**Exercise.** Do it.\n'
 
 
 def test_student_edition_on_markers_sharing_cells():

@@ -2,7 +2,8 @@
 
 Each ``check_*`` takes the student's function, builds fresh random inputs from a
 seeded generator, compares with the reference solution written in this module
-(on top of ``torch.distributions``), prints ✅ or ❌ with a hint, and returns a bool.
+(on top of ``torch.distributions``), prints ✅ or ❌ with a hint, and returns a
+:class:`~aecourse.exercises.CheckResult` (true when the answer passed).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ import math
 import torch
 from torch.distributions import Independent, Normal, kl_divergence
 
-from aecourse.exercises._core import check_function, seeded
+from aecourse.exercises._core import CheckResult, check_function, seeded
 from aecourse.lvm import LinearGaussianLVM
 
 DTYPE = torch.float64
@@ -52,7 +53,7 @@ def reference_kl_diag_normals(mu_q, logvar_q, mu_p, logvar_p) -> torch.Tensor:
     return kl_divergence(_diag(mu_q, logvar_q), _diag(mu_p, logvar_p))
 
 
-def check_kl_diag_normals(kl_fn) -> bool:
+def check_kl_diag_normals(kl_fn) -> CheckResult:
     """Check ``kl_fn(mu_q, logvar_q, mu_p, logvar_p) -> (B,)`` on random diagonal Gaussians."""
     generator = seeded(3101)
     cases = []
@@ -94,7 +95,7 @@ def reference_naive_log_px(
     return torch.logsumexp(log_px_given_z, dim=0) - math.log(z.shape[0])
 
 
-def check_naive_log_px(naive_fn) -> bool:
+def check_naive_log_px(naive_fn) -> CheckResult:
     """Check ``naive_fn(model, x, z) -> (B,)`` where ``z`` (S, B, K) are draws from p(z)."""
     generator = seeded(3102)
     cases = []
@@ -131,7 +132,7 @@ def reference_importance_log_px(model, x, mu, logvar, eps) -> torch.Tensor:
     return torch.logsumexp(log_w, dim=0) - math.log(eps.shape[0])
 
 
-def check_importance_log_px(importance_fn) -> bool:
+def check_importance_log_px(importance_fn) -> CheckResult:
     """Check ``importance_fn(model, x, mu, logvar, eps) -> (B,)`` with ``eps`` (S, B, K) ~ N(0, I)."""
     generator = seeded(3103)
     cases = []
@@ -164,7 +165,7 @@ def reference_effective_sample_size(log_w: torch.Tensor) -> torch.Tensor:
     return torch.exp(2 * torch.logsumexp(log_w, dim=0) - torch.logsumexp(2 * log_w, dim=0))
 
 
-def check_effective_sample_size(ess_fn) -> bool:
+def check_effective_sample_size(ess_fn) -> CheckResult:
     """Check ``ess_fn(log_w) -> (B,)`` on log weights (S, B), some of them near -1000."""
     generator = seeded(3104)
     cases = [

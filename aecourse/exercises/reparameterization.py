@@ -2,7 +2,8 @@
 
 Each check builds fresh random inputs from a seeded generator, runs the
 student's function and the reference solution below on them, prints ✅ or ❌
-with a hint, and returns a bool.  None of them raises.
+with a hint, and returns a :class:`~aecourse.exercises.CheckResult` (true when the
+answer passed).  None of them raises.
 """
 
 from __future__ import annotations

@@ -2,11 +2,12 @@
 
     python -m aecourse.tools.student notebooks/*.ipynb --out student [--execute]
 
-In the book's notebooks each exercise is a sphinx-exercise block (a markdown cell
-with ``{exercise}``), a code cell with a stub and its ``aecourse`` check, then
-the solution between a markdown cell ``{solution-start}`` and a markdown cell
-``{solution-end}``. The student edition drops everything from ``solution-start``
-to ``solution-end`` inclusive and clears every output. With ``--execute`` each
+In the book's notebooks each exercise is a markdown cell marked ``**Exercise.**``, a
+code cell with a stub and its ``aecourse`` check, then the solution from a cell that
+starts ``**Solution** (of [the exercise above](#ex-...))`` to one that starts
+``**End of solution.**`` (portable Markdown: ``aecourse/tools/portable_markdown.py``;
+the site shows them as sphinx-exercise blocks). The student edition drops everything
+from the start of a solution to its end, markers included, and clears every output. With ``--execute`` each
 student notebook is run, and every exercise's check must report a failure with a
 message (a stub passing its check, or a notebook that cannot run without its
 solutions, is an error).
@@ -15,23 +16,16 @@ solutions, is an error).
 from __future__ import annotations
 
 import argparse
-import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
 import nbformat
 
+# The notebooks' markers of an exercise and of the start and end of its solution, in
+# portable Markdown (the site turns them into sphinx-exercise directives).
+from aecourse.tools.portable_markdown import EXERCISE, SOLUTION_END, SOLUTION_START
 
-# A directive written with a fence of three or more backticks or colons, up to the
-# line that closes the same fence.
-def _directive(name: str) -> re.Pattern:
-    return re.compile(r"(?P<fence>`{3,}|:{3,})\{" + name + r"\}.*?\n(?P=fence)[ \t]*(?:\n|$)", re.S)
-
-
-EXERCISE = _directive("exercise(?:-start)?")
-SOLUTION_START = _directive("solution-start")
-SOLUTION_END = _directive("solution-end")
 FAIL, PASS = "❌", "✅"
 
 

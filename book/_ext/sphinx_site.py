@@ -1,5 +1,8 @@
 """A small Sphinx extension for the book's site (listed in ``_config.yml``).
 
+It turns each notebook's portable Markdown into MyST as Sphinx reads it
+(:func:`portable_markdown_to_myst`).
+
 It registers the citation style ``author_year_round``: sphinxcontrib-bibtex's
 author-year style with round brackets, "Baldi and Hornik (1989)" and
 "(Jang et al., 2017; Maddison et al., 2017)", as papers in the field write them.
@@ -17,6 +20,7 @@ drops such repeats from each page's context before the page is written.
 from __future__ import annotations
 
 import dataclasses
+import json
 from collections import Counter
 from string import ascii_lowercase
 
@@ -27,6 +31,8 @@ from pybtex.style.formatting.plain import Style as PlainStyle
 from pybtex.style.labels import BaseLabelStyle
 from sphinxcontrib.bibtex.style.referencing import BracketStyle
 from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
+
+from aecourse.tools.portable_markdown import to_myst
 
 
 def _round(sep: str = ", ") -> BracketStyle:
@@ -107,6 +113,22 @@ def _drop_repeated_scripts(app, pagename, templatename, context, doctree) -> Non
     context["script_files"] = unique
 
 
+def portable_markdown_to_myst(app, docname: str, source: list[str]) -> None:
+    """Turn the Markdown cells of a notebook from portable Markdown into MyST as Sphinx
+    reads it (``aecourse/tools/portable_markdown.py`` has the conventions): the notebooks
+    read cleanly in JupyterLab, Colab and GitHub, and the site gets numbered equations,
+    citations, exercises, dropdown solutions and notes."""
+    if not str(app.env.doc2path(docname)).endswith(".ipynb"):
+        return
+    notebook = json.loads(source[0])
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "markdown":
+            text = cell["source"] if isinstance(cell["source"], str) else "".join(cell["source"])
+            cell["source"] = to_myst(text)
+    source[0] = json.dumps(notebook)
+
+
 def setup(app):
+    app.connect("source-read", portable_markdown_to_myst)
     app.connect("html-page-context", _drop_repeated_scripts, priority=900)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
