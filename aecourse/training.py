@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import inspect
 import math
+import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
 import torch
 from torch import nn
-from tqdm.auto import tqdm
+from tqdm.std import tqdm
 
 from aecourse._validate import (
     check_int,
@@ -257,7 +258,16 @@ def fit(
     generator = torch.Generator().manual_seed(seed)
     n = len(x_train)
     history = History()
-    bar = tqdm(range(1, epochs + 1), desc=desc or "training", unit="epoch", disable=not progress)
+    # A text bar on stdout that redraws its one line with "\r": a notebook keeps only the
+    # last state ("12/12 epochs, train=..., test=..."), so the committed outputs, the site
+    # and GitHub show the finished run, never "0%", and the tests can compare it.
+    bar = tqdm(
+        range(1, epochs + 1),
+        desc=desc or "training",
+        disable=not progress,
+        file=sys.stdout,
+        bar_format="{desc}: {percentage:3.0f}%|{bar:20}| {n_fmt}/{total_fmt} epochs{postfix}",
+    )
     for epoch in bar:
         start_time = time.perf_counter()
         model.train()
@@ -273,8 +283,8 @@ def fit(
             for name, value in means.items():
                 history.test.setdefault(name, []).append(value)
         history.seconds.append(time.perf_counter() - start_time)
-        postfix = {"train": f"{history.train['loss'][-1]:.4g}"}
+        postfix = {"train loss": f"{history.train['loss'][-1]:.4g}"}
         if x_test is not None:
-            postfix["test"] = f"{history.test['loss'][-1]:.4g}"
+            postfix["test loss"] = f"{history.test['loss'][-1]:.4g}"
         bar.set_postfix(postfix, refresh=False)  # the bar redraws as it advances
     return history

@@ -53,6 +53,7 @@ def test_numbers_are_found_but_names_stay_text():
         ("loss 0.45", "loss 0.45 0.1", LOOSE, False),  # a number added
         ("a 1.0 b 2.0", "a 1.0 b", LOOSE, False),  # a number removed
         ("a  1.0", "a 1.0", TRAINED, False),  # spacing is text too
+        ("loss=0.5 \nnext", "loss=0.5\nnext", EXACT, True),  # but not at the end of a line
         ("mean -0.000", "mean 0.000", EXACT, True),  # equal numbers
         ("True", "False", LOOSE, False),
         ("nan", "nan", EXACT, True),

@@ -62,6 +62,8 @@ def execute(
         kernel_name="python3",
         resources={"metadata": {"path": str(path.parent)}},
         store_widget_state=True,
+        # one stream per cell, with "\r" applied: a progress bar keeps only its last state
+        coalesce_streams=True,
     )
     start = time.perf_counter()
     client.execute()
