@@ -64,6 +64,35 @@ lint:
 unit:
 	$(BIN)/python -m pytest tests --ignore=tests/site -n 2
 
+# The package's unit tests at the lowest versions pyproject.toml allows, in a venv of their
+# own: torch 2.13.0 first (the only CPU build of torch here; the declared bound is 2.4),
+# then every other dependency pinned at its lower bound by constraints/lowest.txt (pip has
+# no "lowest" resolution; tests/test_lowest_versions.py keeps the two in step), wheels only.
+# Left out, because they need the book's toolchain rather than the package's dependencies:
+#   tests/site                       the built site in headless Chromium (a book build)
+#   tests/test_notebooks.py          the notebooks and the student tool (nbformat, nbclient)
+#   tests/test_nbval_tolerance.py    the nbval plugin (nbval, nbformat)
+#   tests/test_sphinx_site.py        the site's Sphinx extension (sphinx, pybtex)
+#   tests/test_portable_markdown.py  the notebooks' Markdown, with that extension (pybtex, yaml)
+LOWEST := .venv-lowest
+LOWEST_LEFT_OUT := tests/site tests/test_notebooks.py tests/test_nbval_tolerance.py \
+	tests/test_sphinx_site.py tests/test_portable_markdown.py
+
+.PHONY: test-lowest
+test-lowest: $(LOWEST)/.installed
+	$(LOWEST)/bin/python -c "import matplotlib_inline.backend_inline"  # what every notebook plot loads
+	PATH="$(abspath $(LOWEST))/bin:$$PATH" $(LOWEST)/bin/python -m pytest tests \
+		$(addprefix --ignore=,$(LOWEST_LEFT_OUT)) -n 2
+
+$(LOWEST)/.installed: constraints/lowest.txt pyproject.toml
+	$(PYTHON) -m venv --clear $(LOWEST)
+	$(LOWEST)/bin/python -m pip install torch==2.13.0
+	$(LOWEST)/bin/python -m pip install --only-binary :all: -r constraints/lowest.txt
+	$(LOWEST)/bin/python -m pip install --no-deps -e .
+	$(LOWEST)/bin/python -m pip check
+	$(LOWEST)/bin/python -m pip freeze --exclude-editable > $(LOWEST)/freeze.txt
+	touch $@
+
 # Opens every page of the built site in headless Chromium with the network off.
 # Installs Debian's chromium where it can (root with apt-get); skips with a message otherwise.
 site: browser

@@ -579,3 +579,22 @@ def masking_noise(
     u = torch.rand(x.shape, generator=generator, device=x.device, dtype=x.dtype)
     # keep entry i when u_i >= p, which happens with probability 1 - p
     return torch.where(u < p, torch.zeros_like(x), x)
+
+
+def binarize(x: torch.Tensor, generator: torch.Generator | None = None) -> torch.Tensor:
+    """Binary images drawn from grey ones: x_bin_d ~ Bernoulli(x_d), independently.
+
+    MNIST's grey levels are not probabilities of a Bernoulli decoder; a binarized copy
+    is a set of binary images whose log-likelihood is a proper one (the literature's
+    "binarized MNIST"). Called once with a seeded ``generator`` it gives one fixed
+    binarized test set; ``vae_loss_fn(binarize=True)`` draws a fresh copy of each
+    training batch instead (dynamic binarization). ``x`` has values in [0, 1].
+    """
+    check_tensor("x", x)
+    check_generator("generator", generator)
+    if bool((x < 0).any()) or bool((x > 1).any()):
+        raise ValueError(
+            f"x must hold probabilities in [0, 1] to be binarized, got values in "
+            f"[{float(x.min()):.3g}, {float(x.max()):.3g}]"
+        )
+    return torch.bernoulli(x, generator=generator)

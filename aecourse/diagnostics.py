@@ -14,6 +14,8 @@ draws them.
 
 from __future__ import annotations
 
+import contextlib
+import warnings
 from collections.abc import Callable
 
 import torch
@@ -97,6 +99,27 @@ def interpolate(z0: torch.Tensor, z1: torch.Tensor, num_steps: int) -> torch.Ten
 # --- How the code moves: Jacobians of the encoder -----------------------------------------
 
 
+@contextlib.contextmanager
+def _no_jit_script_warning():
+    """Hide torch's "`torch.jit.script` is deprecated" warning, and only it.
+
+    torch emits it from inside itself (``torch/jit/_script.py``, while it loads its
+    forward-mode decompositions) the first time a process uses forward-mode autograd
+    (``torch.func.jvp``, ``jacfwd``), about nothing aecourse does: a FutureWarning, shown
+    by default, from torch 2.14 on; a DeprecationWarning, hidden by default, in earlier
+    releases (2.13 among them).
+    """
+    with warnings.catch_warnings():
+        for category in (FutureWarning, DeprecationWarning):
+            warnings.filterwarnings(
+                "ignore",
+                message=r"`torch\.jit\.script` is deprecated",
+                category=category,
+                module=r"torch\.jit\._script",
+            )
+        yield
+
+
 def _check_rowwise_output(f, x: torch.Tensor) -> torch.Tensor:
     """f maps the first row of x, shape (1, D), to one code row, shape (1, H); returns it."""
     with torch.no_grad():
@@ -131,8 +154,10 @@ def jacobian(
 
     if mode == "auto":
         mode = "fwd" if x.shape[1] < h.shape[1] else "rev"
-    transform = jacfwd if mode == "fwd" else jacrev
-    return vmap(transform(f_one))(x)  # (B, H, D)
+    if mode == "rev":
+        return vmap(jacrev(f_one))(x)  # (B, H, D)
+    with _no_jit_script_warning():  # jacfwd is forward mode, like jvp
+        return vmap(jacfwd(f_one))(x)  # (B, H, D)
 
 
 def directional_sensitivity(
@@ -150,7 +175,8 @@ def directional_sensitivity(
     check_same_dtype("v", v, "x", x.dtype)
     _check_rowwise_output(f, x)
     # rows are independent, so the JVP of the batched map gives J_f(x_i) v_i row by row
-    _, jv = torch.func.jvp(f, (x,), (v,))  # (B, H)
+    with _no_jit_script_warning():
+        _, jv = torch.func.jvp(f, (x,), (v,))  # (B, H)
     return jv.norm(dim=1)
 
 

@@ -99,7 +99,7 @@ def contractive_loss(lam: float, closed_form: bool = True) -> Callable:
     return loss_fn
 
 
-def vae_loss_fn(beta: float = 1.0, s: float | None = None):
+def vae_loss_fn(beta: float = 1.0, s: float | None = None, binarize: bool = False):
     """A ``loss_fn(model, x)`` for :func:`aecourse.training.fit`: minus the (beta-)ELBO.
 
     Returns per-example terms, each (B,), in nats:
@@ -110,12 +110,25 @@ def vae_loss_fn(beta: float = 1.0, s: float | None = None):
 
     so ``fit`` tracks reconstruction and KL per epoch; the ELBO is -(recon + kl).
     ``s`` is the standard deviation of a Gaussian decoder (``None`` for Bernoulli).
+
+    ``binarize=True`` is *dynamic binarization* (for a Bernoulli decoder): each batch
+    of grey pixels is replaced by a fresh draw x_d ~ Bernoulli(x_d) before it is scored,
+    so every epoch sees new binary digits and the loss is the negative ELBO of a proper
+    distribution over binary images. Data that are binary already stay as they are
+    (a pixel of 0 or 1 draws itself), so a fixed binarized test set
+    (:func:`aecourse.data.binarize`) is scored unchanged.
     """
     beta = check_positive_number("beta", beta, allow_zero=True)
     if s is not None:
         s = check_positive_number("s", s)
+    if not isinstance(binarize, bool):
+        raise TypeError(f"binarize must be True or False, got {type(binarize).__name__}")
+    if binarize and s is not None:
+        raise ValueError("binarize=True draws binary pixels for a Bernoulli decoder; pass s=None")
 
     def loss_fn(model: nn.Module, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        if binarize:
+            x = torch.bernoulli(x)  # x_d ~ Bernoulli(grey level), fresh for every batch
         terms = elbo(x, model(x), s=s)
         recon = -terms.recon
         # loss = -log p(x|z) + beta * KL(q(z|x) || p(z))

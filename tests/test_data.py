@@ -323,7 +323,7 @@ GOOD_IDX = idx_bytes(np.arange(3 * 28 * 28, dtype=np.uint8).reshape(3, 28, 28))
 
 
 def corrupt_deflate(payload):
-    raw = bytearray(gzip.compress(payload))
+    raw = bytearray(gzip.compress(payload, mtime=0))
     raw[10] = 0xFF  # first byte of the deflate stream: block type 3 does not exist
     return bytes(raw)
 
@@ -332,21 +332,38 @@ def corrupt_deflate(payload):
     "filename, content, cause, words",
     [
         # Damaged or incomplete files: the original error is chained.
-        ("cut.idx.gz", gzip.compress(GOOD_IDX)[:200], EOFError, ["damaged or incomplete"]),
+        ("cut.idx.gz", gzip.compress(GOOD_IDX, mtime=0)[:200], EOFError, ["damaged or incomplete"]),
         ("plain.idx.gz", GOOD_IDX, gzip.BadGzipFile, ["damaged or incomplete", "gzip"]),
         ("html.idx.gz", b"<html>Not found</html>", gzip.BadGzipFile, ["damaged"]),
-        ("crc.idx.gz", gzip.compress(GOOD_IDX)[:-8] + bytes(8), gzip.BadGzipFile, ["damaged"]),
+        (
+            "crc.idx.gz",
+            gzip.compress(GOOD_IDX, mtime=0)[:-8] + bytes(8),
+            gzip.BadGzipFile,
+            ["damaged"],
+        ),
         ("deflate.idx.gz", corrupt_deflate(GOOD_IDX), zlib.error, ["damaged or incomplete"]),
         # Whole files that are not (complete) IDX files.
         ("empty.idx", b"", None, ["bad magic number"]),
         ("html.idx", b"<html>Not found</html>", None, ["bad magic number"]),
         ("code.idx", b"\x00\x00\x42\x01\x00\x00\x00\x01a", None, ["type code 0x42"]),
-        ("header.idx.gz", gzip.compress(GOOD_IDX[:10]), None, ["truncated", "needs 16 bytes"]),
-        ("short.idx.gz", gzip.compress(GOOD_IDX[:-1]), None, ["2351 data bytes", "needs 2352"]),
+        (
+            "header.idx.gz",
+            gzip.compress(GOOD_IDX[:10], mtime=0),
+            None,
+            ["truncated", "needs 16 bytes"],
+        ),
+        (
+            "short.idx.gz",
+            gzip.compress(GOOD_IDX[:-1], mtime=0),
+            None,
+            ["2351 data bytes", "needs 2352"],
+        ),
         ("long.idx", GOOD_IDX + b"x", None, ["2353 data bytes", "needs 2352"]),
     ],
 )
 def test_read_idx_bad_files_say_delete_and_download(tmp_path, filename, content, cause, words):
+    # (gzip.compress gets mtime=0 above: a timestamp in the bytes would change the test ids
+    # between the two xdist workers, and pytest refuses to run different collections)
     path = tmp_path / filename
     path.write_bytes(content)
     with pytest.raises(ValueError) as info:
@@ -613,3 +630,20 @@ def test_load_mnist_full_uses_files_in_place_without_network(tmp_path, monkeypat
 
     monkeypatch.setattr(data.urllib.request, "urlopen", offline)
     assert data.load_mnist(full=True, root=tmp_path).name == "mnist-small"
+
+
+def test_binarize_draws_bernoulli_pixels_and_keeps_binary_ones():
+    x = torch.full((4000, 3), 0.3)
+    x[:, 1], x[:, 2] = 0.0, 1.0
+    generator = torch.Generator().manual_seed(0)
+    x_bin = data.binarize(x, generator=generator)
+    assert set(x_bin.unique().tolist()) <= {0.0, 1.0}
+    share = x_bin[:, 0].mean().item()
+    assert abs(share - 0.3) < 4 * (0.3 * 0.7 / 4000) ** 0.5  # within 4 standard errors
+    assert (x_bin[:, 1] == 0).all() and (x_bin[:, 2] == 1).all()
+    again = data.binarize(x, generator=torch.Generator().manual_seed(0))
+    assert torch.equal(x_bin, again)  # a seeded generator gives one fixed binarized set
+    with pytest.raises(ValueError, match=r"x must hold probabilities in \[0, 1\]"):
+        data.binarize(x + 1.0)
+    with pytest.raises(TypeError, match="generator must be None or a torch.Generator"):
+        data.binarize(x, generator=0)

@@ -8,13 +8,21 @@ from __future__ import annotations
 
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
 from aecourse.tools import execute
-from aecourse.tools.set_repository import install_url, repository_url, set_repository
+from aecourse.tools.set_repository import (
+    PLACEHOLDER,
+    install_block,
+    install_cell,
+    install_url,
+    repository_url,
+    set_repository,
+)
 from aecourse.tools.student import (
     FAIL,
     PASS,
@@ -52,7 +60,10 @@ def test_setup_cell(path):
     first = next(cell for cell in nb.cells if cell.cell_type == "code").source
     assert first.startswith(execute.FAST_LINE), "the FAST switch must open the first code cell"
     assert "set_seed(" in first and "get_device()" in first
-    assert install_url(nb) == repository_url(ROOT), "install cell and _config.yml disagree"
+    assert install_block(nb) == install_cell(repository_url(ROOT)), (
+        "the install block is not the one for _config.yml's url: run "
+        "python -m aecourse.tools.set_repository URL"
+    )
     assert nb.metadata.kernelspec.name == "python3"
 
 
@@ -161,14 +172,69 @@ def test_verify_stubs_fail_spots_a_passing_stub():
 def test_set_repository_rewrites_config_and_install_cells(tmp_path):
     shutil.copy(ROOT / "_config.yml", tmp_path / "_config.yml")
     (tmp_path / "notebooks").mkdir()
-    shutil.copy(NOTEBOOKS[0], tmp_path / "notebooks" / NOTEBOOKS[0].name)
+    copy = tmp_path / "notebooks" / NOTEBOOKS[0].name
+    shutil.copy(NOTEBOOKS[0], copy)
     url = "https://github.com/someone/my-aecourse"
     changed = set_repository(tmp_path, url)
-    assert len(changed) == 2
+    assert changed == [tmp_path / "_config.yml", copy]
     assert repository_url(tmp_path) == url
-    assert install_url(read(tmp_path / "notebooks" / NOTEBOOKS[0].name)) == url
+    assert install_url(read(copy)) == url and install_block(read(copy)) == install_cell(url)
+    assert set_repository(tmp_path, url) == []  # a second run changes nothing
+    # back to the placeholder: the cell installs nothing and says how to get aecourse
+    set_repository(tmp_path, PLACEHOLDER)
+    assert install_url(read(copy)) is None
+    assert install_block(read(copy)) == install_cell(PLACEHOLDER)
     with pytest.raises(ValueError, match="url must look like"):
         set_repository(tmp_path, "not a url")
+
+
+def test_set_repository_replaces_the_old_install_line(tmp_path):
+    (tmp_path / "notebooks").mkdir()
+    (tmp_path / "_config.yml").write_text(f"repository:\n  url: {PLACEHOLDER}\n")
+    old = f'try:\n    import aecourse\nexcept ImportError:\n    %pip install -q "aecourse @ git+{PLACEHOLDER}"\n'
+    nb = _nb(("md", "# Title", ""), ("code", "FAST = True\n" + old + "import math", ""))
+    nbformat.write(nb, tmp_path / "notebooks" / "a.ipynb")
+    set_repository(tmp_path, PLACEHOLDER)
+    source = next(
+        c for c in read(tmp_path / "notebooks" / "a.ipynb").cells if c.cell_type == "code"
+    ).source
+    assert source == "FAST = True\n" + install_cell(PLACEHOLDER) + "\nimport math"
+    (tmp_path / "notebooks" / "b.ipynb").write_text(nbformat.writes(_nb(("code", "x = 1", ""))))
+    with pytest.raises(ValueError, match="b.ipynb: the first code cell has no install block"):
+        set_repository(tmp_path, PLACEHOLDER)
+
+
+def _run_install_block(block):
+    """Run an install block as IPython would (``%pip`` becomes a call); return the pip calls."""
+    from IPython.core.inputtransformer2 import TransformerManager
+
+    calls = []
+
+    class Shell:
+        def run_line_magic(self, name, line):
+            calls.append((name, line))
+
+    exec(TransformerManager().transform_cell(block), {"get_ipython": Shell})
+    return calls
+
+
+def test_install_block_installs_from_the_repository_only_where_aecourse_is_missing(monkeypatch):
+    url = "https://github.com/someone/my-aecourse"
+    assert _run_install_block(install_cell(url)) == []
+    monkeypatch.setitem(sys.modules, "aecourse", None)  # import aecourse now raises ImportError
+    assert _run_install_block(install_cell(url)) == [("pip", f'install -q "aecourse @ git+{url}"')]
+
+
+def test_placeholder_install_block_says_how_to_install(monkeypatch):
+    assert _run_install_block(install_cell(PLACEHOLDER)) == []
+    monkeypatch.setitem(sys.modules, "aecourse", None)
+    with pytest.raises(ImportError) as error:
+        _run_install_block(install_cell(PLACEHOLDER))
+    message = str(error.value)
+    assert message.startswith("aecourse is not installed")
+    assert "%pip install git+<URL of the aecourse repository>" in message
+    assert "instructor" in message and error.value.__suppress_context__
+    assert "python -m aecourse.tools.set_repository URL" in install_cell(PLACEHOLDER)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)

@@ -310,3 +310,32 @@ def test_reference_test_elbo():
     )
     test_elbo = -history.test["loss"][-1]
     assert abs(test_elbo - REFERENCE_TEST_ELBO) < TOLERANCE
+
+
+def test_dynamic_binarization_scores_fresh_binary_digits():
+    from aecourse.objectives import vae_loss_fn
+
+    torch.manual_seed(0)
+    model = VAE(16, 2, hidden=(8,))
+    grey = torch.full((256, 16), 0.5)
+    binary = (torch.rand(256, 16) < 0.5).float()
+    loss_fn = vae_loss_fn(binarize=True)
+    torch.manual_seed(1)
+    a = loss_fn(model, grey)["recon"]
+    torch.manual_seed(2)
+    b = loss_fn(model, grey)["recon"]
+    assert not torch.equal(a, b)  # a new draw of the pixels each call
+    # on binary data the draw is the data itself: the same as the plain loss with that eps
+    torch.manual_seed(3)
+    plain = vae_loss_fn()(model, binary)["loss"]
+    torch.manual_seed(3)
+    torch.bernoulli(binary)  # the binarized loss draws the pixels first, then eps
+    expected = vae_loss_fn()(model, binary)["loss"]
+    torch.manual_seed(3)
+    got = loss_fn(model, binary)["loss"]
+    torch.testing.assert_close(got, expected)
+    assert plain.shape == got.shape
+    with pytest.raises(ValueError, match="pass s=None"):
+        vae_loss_fn(s=0.1, binarize=True)
+    with pytest.raises(TypeError, match="binarize must be True or False"):
+        vae_loss_fn(binarize="yes")
