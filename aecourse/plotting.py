@@ -490,6 +490,108 @@ def plot_bounds(
     return fig
 
 
+# --- Diagrams (chapters 1, 4 and 6) -----------------------------------------------------
+#
+# Schematic figures drawn with matplotlib, so that they restyle with the book. A node is
+# a labelled box at (x, y) in a 10 x 4 canvas: "data" (blue), "net" (grey, a network),
+# "random" (orange, drawn at random) or "loss" (red); an edge is an arrow, solid for a
+# differentiable computation and dashed for sampling, which gradients cannot cross.
+
+_NODE_COLOURS = {"data": "#dbe9f6", "net": "#e6e6e6", "random": "#fde0c5", "loss": "#f8d0d0"}
+
+
+def _diagram(ax, nodes: Mapping[str, tuple], edges: Sequence[tuple]) -> None:
+    """Draw ``nodes`` {name: (x, y, label, kind)} and ``edges`` [(from, to, style)] on ``ax``
+    (style "solid", "dashed", or "blocked": a dashed arrow crossed out). Arrows run from
+    box edge to box edge."""
+    boxes = {}
+    for name, (x, y, label, kind) in nodes.items():
+        boxes[name] = ax.text(
+            x, y, label, ha="center", va="center", fontsize=11,
+            bbox={"boxstyle": "round,pad=0.45", "facecolor": _NODE_COLOURS[kind], "edgecolor": "0.3"},
+        )  # fmt: skip
+    for start, end, style in edges:
+        ax.annotate(
+            "", xy=(0.5, 0.5), xycoords=boxes[end], xytext=(0.5, 0.5), textcoords=boxes[start],
+            arrowprops={"arrowstyle": "-|>", "color": "0.25", "lw": 1.4, "shrinkA": 3, "shrinkB": 3,
+                        "patchA": boxes[start].get_bbox_patch(), "patchB": boxes[end].get_bbox_patch(),
+                        "linestyle": "-" if style == "solid" else "--"},
+        )  # fmt: skip
+        if style == "blocked":
+            (x0, y0), (x1, y1) = nodes[start][:2], nodes[end][:2]
+            ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.05, "✕", color="tab:red", fontsize=16,
+                    ha="center", va="center")  # fmt: skip
+    ax.set_xlim(0, 10)
+    ax.set_ylim(0, 4)
+    ax.axis("off")
+
+
+def plot_autoencoder_diagram():
+    """An autoencoder: x -> encoder f -> code h (K < D numbers) -> decoder g -> x_hat,
+    trained on the reconstruction loss between x and x_hat."""
+    nodes = {
+        "x": (0.9, 2.4, "$x$\n(D numbers)", "data"),
+        "f": (3.0, 2.4, "encoder $f$", "net"),
+        "h": (5.0, 2.4, "code $h = f(x)$\n(K < D)", "data"),
+        "g": (7.0, 2.4, "decoder $g$", "net"),
+        "x_hat": (9.1, 2.4, "$\\hat x = g(h)$", "data"),
+        "loss": (5.0, 0.6, "loss $\\Delta(x, \\hat x)$", "loss"),
+    }
+    edges = [("x", "f", "solid"), ("f", "h", "solid"), ("h", "g", "solid"), ("g", "x_hat", "solid"),
+             ("x", "loss", "solid"), ("x_hat", "loss", "solid")]  # fmt: skip
+    fig, ax = plt.subplots(figsize=(9, 3.2))
+    _diagram(ax, nodes, edges)
+    fig.tight_layout()
+    return fig
+
+
+def plot_vae_forward_pass():
+    """One training step of a VAE: the encoder gives mu and log sigma^2, eps ~ N(0, I) is
+    drawn, z = mu + sigma * eps is decoded, and the loss is -log p(x|z) + KL(q || p)."""
+    nodes = {
+        "x": (0.7, 2.8, "$x$", "data"),
+        "enc": (2.3, 2.8, "encoder", "net"),
+        "q": (4.2, 2.8, "$\\mu,\\ \\log\\sigma^2$", "data"),
+        "eps": (4.2, 0.7, "$\\varepsilon \\sim \\mathcal{N}(0, I)$", "random"),
+        "z": (6.0, 2.8, "$z = \\mu + \\sigma \\odot \\varepsilon$", "data"),
+        "dec": (7.7, 2.8, "decoder", "net"),
+        "recon": (9.2, 2.8, "$-\\log p(x \\mid z)$", "loss"),
+        "kl": (6.9, 1.2, "$\\mathrm{KL}(q(z \\mid x) \\,\\Vert\\, p(z))$", "loss"),
+    }
+    edges = [("x", "enc", "solid"), ("enc", "q", "solid"), ("q", "z", "solid"), ("eps", "z", "dashed"),
+             ("z", "dec", "solid"), ("dec", "recon", "solid"), ("q", "kl", "solid")]  # fmt: skip
+    fig, ax = plt.subplots(figsize=(10, 3.4))
+    _diagram(ax, nodes, edges)
+    fig.tight_layout()
+    return fig
+
+
+def plot_reparameterization_graphs():
+    """Two computation graphs of E_q[u(z)]: sampling z ~ q_phi directly, where no gradient
+    reaches phi = (mu, sigma), and the reparameterized z = mu + sigma * eps, where the only
+    random node, eps, sits off the path from phi to the loss."""
+    fig, (left, right) = plt.subplots(1, 2, figsize=(11, 3.4))
+    _diagram(
+        left,
+        {"phi": (1.2, 2.2, "$\\phi = (\\mu, \\sigma)$", "data"),
+         "z": (5.0, 2.2, "$z \\sim q_\\phi(z)$", "random"),
+         "u": (8.6, 2.2, "$u(z)$", "loss")},
+        [("phi", "z", "blocked"), ("z", "u", "solid")],
+    )  # fmt: skip
+    left.set_title("sampling: no gradient reaches $\\phi$")
+    _diagram(
+        right,
+        {"phi": (1.2, 2.8, "$\\phi = (\\mu, \\sigma)$", "data"),
+         "eps": (1.2, 0.8, "$\\varepsilon \\sim \\mathcal{N}(0, I)$", "random"),
+         "z": (5.0, 2.8, "$z = \\mu + \\sigma \\odot \\varepsilon$", "data"),
+         "u": (8.6, 2.8, "$u(z)$", "loss")},
+        [("phi", "z", "solid"), ("eps", "z", "dashed"), ("z", "u", "solid")],
+    )  # fmt: skip
+    right.set_title("reparameterized: the path from $\\phi$ is differentiable")
+    fig.tight_layout()
+    return fig
+
+
 # --- argument checks shared by the figures ----------------------------------------------
 
 

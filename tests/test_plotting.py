@@ -62,3 +62,24 @@ def test_image_grid_labels_columns():
 def test_image_grid_checks_labels():
     with pytest.raises(ValueError, match="row_labels"):
         image_grid([torch.rand(2, 4)], (2, 2), row_labels=["a", "b"])
+
+
+@pytest.mark.parametrize(
+    "draw, labels",
+    [
+        ("plot_autoencoder_diagram", ["encoder $f$", "decoder $g$", "loss $\\Delta(x, \\hat x)$"]),
+        ("plot_vae_forward_pass", ["encoder", "decoder", "$-\\log p(x \\mid z)$"]),
+        ("plot_reparameterization_graphs", ["$u(z)$", "$z \\sim q_\\phi(z)$"]),
+    ],
+)
+def test_diagrams_draw_their_nodes_and_arrows(draw, labels):
+    import aecourse.plotting as plotting
+
+    fig = getattr(plotting, draw)()
+    texts = [t.get_text() for ax in fig.axes for t in ax.texts]
+    for label in labels:
+        assert label in texts, (label, texts)
+    arrows = [t for ax in fig.axes for t in ax.texts if getattr(t, "arrow_patch", None)]
+    assert len(arrows) >= 2
+    fig.canvas.draw()  # the arrows are clipped to their boxes at draw time: this must work
+    plt.close(fig)
