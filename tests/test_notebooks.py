@@ -65,6 +65,21 @@ def test_setup_cell(path):
         "python -m aecourse.tools.set_repository URL"
     )
     assert nb.metadata.kernelspec.name == "python3"
+    setup = next(cell for cell in nb.cells if cell.cell_type == "code")
+    assert "hide-input" in setup.metadata.get("tags", []), "the setup cell is collapsed on the site"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
+def test_every_figure_has_alt_text_in_its_metadata(path):
+    """The site writes it into the image's alt attribute; the prose does not repeat it."""
+    nb = read(path)
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            assert "(alt text" not in cell.source.lower(), f"cell {i}: alt text belongs in metadata"
+            continue
+        if any("image/png" in out.get("data", {}) for out in cell.get("outputs", [])):
+            alt = cell.metadata.get("mystnb", {}).get("image", {}).get("alt", "")
+            assert len(alt) > 20, f"cell {i} draws a figure without alt text: {cell.source[:60]!r}"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
