@@ -34,6 +34,7 @@ import torch
 from torch.distributions import Normal
 
 from aecourse._validate import (
+    check_callable,
     check_dim,
     check_generator,
     check_positive_int,
@@ -86,11 +87,6 @@ class GradientStats:
 
 
 # --------------------------------------------------------------------------- checks
-
-
-def _check_f(f) -> None:
-    if not callable(f):
-        raise TypeError(f"f must be a function of z, got {type(f).__name__}")
 
 
 def _evaluate_f(f: Callable, z: torch.Tensor, name: str = "f") -> torch.Tensor:
@@ -156,7 +152,7 @@ def pathwise_gradient(
     :class:`GradientEstimate` with fields of shape (D,), or (R, D) for
     ``num_repeats=R`` independent estimates.
     """
-    _check_f(f)
+    check_callable("f", f, "a function of z")
     check_std("std", std, mu)
     eps = _draw_eps(mu, num_samples, num_repeats, generator)
     mu_s, std_s = _per_sample_params(mu, std, eps.shape)
@@ -199,7 +195,7 @@ def score_function_gradient(
     log q comes from ``torch.distributions.Normal``.  Returns a
     :class:`GradientEstimate` with fields of shape (D,), or (R, D).
     """
-    _check_f(f)
+    check_callable("f", f, "a function of z")
     check_std("std", std, mu)
     check_positive_int("num_samples", num_samples)
     if baseline == "loo":
@@ -273,8 +269,7 @@ def finite_difference_gradient(
     ``x`` has shape (D,); ``fn`` maps a (D,) tensor to a scalar; returns (D,).
     The error is O(h^2) for a smooth fn (plus rounding of order 1e-16 / h).
     """
-    if not callable(fn):
-        raise TypeError(f"fn must be a function, got {type(fn).__name__}")
+    check_callable("fn", fn, "a function")
     check_tensor("x", x, ndim=1)
     check_positive_number("step", step)
     x64 = x.detach().double()
@@ -321,10 +316,7 @@ def reconstruction_gradient_samples(
     Shapes: ``mu`` and ``logvar`` (B, K); returns :class:`GradientSamples` with
     fields (S, B, K).
     """
-    if not callable(log_px_given_z_fn):
-        raise TypeError(
-            f"log_px_given_z_fn must be a function of z, got {type(log_px_given_z_fn).__name__}"
-        )
+    check_callable("log_px_given_z_fn", log_px_given_z_fn, "a function of z")
     check_tensor("mu", mu, ndim=2)
     check_tensor("logvar", logvar, ndim=2, last_dim=mu.shape[1])
     if logvar.shape != mu.shape:

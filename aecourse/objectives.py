@@ -21,7 +21,7 @@ from collections.abc import Callable, Mapping
 import torch
 from torch import nn
 
-from aecourse._validate import check_open_unit, check_positive_number
+from aecourse._validate import check_callable, check_open_unit, check_positive_number
 from aecourse.losses import (
     elbo,
     jacobian_frobenius_sq,
@@ -57,8 +57,7 @@ def denoising_loss(corrupt: Callable[[torch.Tensor], torch.Tensor]) -> Callable:
     The target is the clean x; ``corrupt`` draws fresh noise at every call (e.g.
     ``lambda x: gaussian_noise(x, 0.5)``).
     """
-    if not callable(corrupt):
-        raise TypeError(f"corrupt must be a function x -> x_tilde, got {type(corrupt).__name__}")
+    check_callable("corrupt", corrupt, "a function x -> x_tilde")
 
     def loss_fn(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
         x_tilde = corrupt(x)

@@ -24,6 +24,7 @@ from torch import nn
 from tqdm.std import tqdm
 
 from aecourse._validate import (
+    check_callable,
     check_int,
     check_positive_int,
     check_positive_number,
@@ -104,8 +105,7 @@ def _check_data(name: str, x, model: nn.Module, parameter: torch.Tensor | None) 
 
 def _check_loss_fn(loss_fn) -> None:
     what = "a function loss_fn(model, x) -> per-example loss"
-    if not callable(loss_fn):
-        raise TypeError(f"loss_fn must be {what}, got {type(loss_fn).__name__}")
+    check_callable("loss_fn", loss_fn, what)
     try:
         inspect.signature(loss_fn).bind(None, None)
     except TypeError:

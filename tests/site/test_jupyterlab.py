@@ -40,7 +40,6 @@ import urllib.request
 from pathlib import Path
 
 import pytest
-from test_site import CHROMIUM_ARGS, chromium_path
 
 ROOT = Path(__file__).resolve().parents[2]
 LAB_ROOT = Path(os.environ.get("AECOURSE_LAB_ROOT", ROOT)).resolve()
@@ -97,17 +96,6 @@ def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    path = chromium_path()
-    if path is None:
-        pytest.skip(
-            "Chromium is not installed and could not be installed here (make test installs "
-            "Debian's chromium with apt-get where it can): JupyterLab checks skipped"
-        )
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -175,25 +163,21 @@ def lab(chromium, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def jupyterlab(chromium, lab):
+def jupyterlab(browser, lab):
     """One browser page with JupyterLab loaded, shared by the tests.
 
     Loading JupyterLab takes a few seconds, so the page is loaded once (``/lab?reset``)
     and each notebook is then opened in it as the file browser would, with the command
     ``docmanager:open`` (the server exposes the app as ``window.jupyterapp`` for this).
     """
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
-        try:
-            page = browser.new_page(viewport={"width": 1280, "height": 900})
-            page.goto(f"{lab.url}lab?token={lab.token}&reset")
-            page.wait_for_function("() => window.jupyterapp", timeout=60000)
-            page.evaluate("() => window.jupyterapp.restored")
-            yield page
-        finally:
-            browser.close()
+    page = browser.new_page(viewport={"width": 1280, "height": 900})
+    try:
+        page.goto(f"{lab.url}lab?token={lab.token}&reset")
+        page.wait_for_function("() => window.jupyterapp", timeout=60000)
+        page.evaluate("() => window.jupyterapp.restored")
+        yield page
+    finally:
+        page.close()
 
 
 # Done when the page holds every cell and every Markdown cell rendered, and the cells'

@@ -22,7 +22,7 @@ import nbformat
 import pytest
 from markdown_it import MarkdownIt
 from mdit_py_plugins.dollarmath import dollarmath_plugin
-from test_site import CHROMIUM_ARGS, SITE, chromium_path, pages
+from test_site import SITE, pages
 
 from aecourse.tools.portable_markdown import equation_numbers
 from aecourse.tools.student import student_edition
@@ -85,19 +85,6 @@ def plain_site(tmp_path_factory):
     threading.Thread(target=httpd.serve_forever, daemon=True).start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/", folder
     httpd.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    path = chromium_path()
-    if path is None:
-        pytest.skip("Chromium is not installed here: plain-renderer checks skipped")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 TEXT_OUTSIDE_MATHS_AND_CODE = """() => {

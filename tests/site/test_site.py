@@ -15,7 +15,6 @@ import functools
 import http.server
 import os
 import re
-import shutil
 import threading
 from html.parser import HTMLParser
 from pathlib import Path
@@ -26,14 +25,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 SITE = Path(os.environ.get("AECOURSE_SITE", ROOT / "_build" / "html"))
 SCREENSHOTS = ROOT / "_build" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 # Raw TeX that MathJax should have replaced: delimiters (the book's prose has no other
 # dollar signs) and common commands.
 RAW_TEX = re.compile(r"\$|\\\(|\\\)|\\\[|\\\]|\\(frac|mathcal|mathbb|begin|sum|log|KL|E)\b")
@@ -44,14 +35,6 @@ def pages() -> list[Path]:
         return []
     found = [*SITE.glob("book/*.html"), *SITE.glob("notebooks/*.html")]
     return sorted(found)
-
-
-def chromium_path() -> str | None:
-    for name in ("chromium", "chromium-browser", "google-chrome"):
-        path = shutil.which(name)
-        if path:
-            return path
-    return None
 
 
 def test_site_was_built():
@@ -119,22 +102,6 @@ def server():
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_address[1]}/"
     httpd.shutdown()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    path = chromium_path()
-    if path is None:
-        pytest.skip(
-            "Chromium is not installed and could not be installed here (make test installs "
-            "Debian's chromium with apt-get where it can): browser checks skipped"
-        )
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
-        yield instance
-        instance.close()
 
 
 def open_page(browser, server, page_path: Path):
