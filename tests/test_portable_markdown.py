@@ -132,6 +132,16 @@ def test_to_myst_exercise_runs_to_the_end_of_its_cell():
     )
 
 
+@pytest.mark.parametrize(
+    "kind, title",
+    [("derive", "Derive"), ("predict", "Predict, then run"), ("debug", "Debug")],
+)
+def test_to_myst_exercise_kind_becomes_its_title(kind, title):
+    plain = f'<a id="ex-a"></a>**Exercise ({kind}).** Do it.\n'
+    assert to_myst(plain) == f"````{{exercise}} {title}\n:label: ex-a\nDo it.\n````\n"
+    assert to_myst('<a id="ex-a"></a>**Exercise (guess).** Do it.\n').startswith("<a id")
+
+
 def test_to_myst_solution_markers_and_note():
     start = "**Solution** (of [the exercise above](#ex-a))\n\nWhy it works."
     assert to_myst(start) == "````{solution-start} ex-a\n:class: dropdown\n````\n\nWhy it works."

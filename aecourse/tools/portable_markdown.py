@@ -15,11 +15,11 @@ numbered equation         ``$$`` body ``\\tag{4.1}`` ``$$``, then on the next   
 equation reference        ``[(4.1)](#vae-elbo)``                               ``{eq}`vae-elbo```
 citation in brackets      ``[(Burda et al., 2016)](#cite-p-burda2016)``        ``{cite:p}`burda2016```
 citation in the text      ``[Burda et al. (2016)](#cite-t-burda2016)``         ``{cite:t}`burda2016```
-exercise (to cell's end)  ``<a id="ex-vae-kl"></a>**Exercise.** Write ...``    ``{exercise}`` with ``:label:``
+exercise (to cell's end)  ``<a id="ex-vae-kl"></a>**Exercise (derive).** ...``  ``{exercise} Derive``, ``:label:``
 start of a solution       ``**Solution** (of [the exercise above](#ex-vae-kl))``  ``{solution-start}``, dropdown
 end of a solution         ``**End of solution.**``                             ``{solution-end}``
 note                      a block quote that starts ``> **Note.**``            ``{note}``
-link to a chapter         ``[text](06_reparameterization.ipynb)``              (the same: MyST resolves it)
+link to a chapter         ``[text](07_reparameterization.ipynb)``              (the same: MyST resolves it)
 ========================  ===================================================  ==========================
 
 Equation numbers are written out (``\\tag``) because a plain renderer does not number
@@ -39,7 +39,19 @@ EQUATION = re.compile(
 )
 EQUATION_REF = re.compile(r"\[\((?P<number>[\d.]+)\)\]\(#(?P<label>[\w-]+)\)")
 CITATION = re.compile(r"\[(?P<text>[^\]]+)\]\(#cite-(?P<kind>[pt])-(?P<keys>[\w,-]+)\)")
-EXERCISE = re.compile(r"^<a id=\"(?P<label>ex-[\w-]+)\"></a>\*\*Exercise\.\*\* ?", re.M)
+EXERCISE = re.compile(
+    r"^<a id=\"(?P<label>ex-[\w-]+)\"></a>"
+    r"\*\*Exercise(?: \((?P<kind>derive|predict|experiment|debug|implement)\))?\.\*\* ?",
+    re.M,
+)
+#: The site's title for each kind of exercise (``**Exercise (derive).**`` -> "Derive").
+EXERCISE_TITLES = {
+    "derive": "Derive",
+    "predict": "Predict, then run",
+    "experiment": "Experiment",
+    "debug": "Debug",
+    "implement": "Implement",
+}
 SOLUTION_START = re.compile(
     r"^\*\*Solution\*\* \(of \[the exercise above\]\(#(?P<label>ex-[\w-]+)\)\)\n?", re.M
 )
@@ -62,7 +74,8 @@ def to_myst(markdown: str) -> str:
     if exercise:  # from the marker to the end of the cell
         body = markdown[exercise.end() :].rstrip("\n")
         before = markdown[: exercise.start()]
-        markdown = f"{before}````{{exercise}}\n:label: {exercise['label']}\n{body}\n````\n"
+        title = f" {EXERCISE_TITLES[exercise['kind']]}" if exercise["kind"] else ""
+        markdown = f"{before}````{{exercise}}{title}\n:label: {exercise['label']}\n{body}\n````\n"
     markdown = SOLUTION_START.sub(
         lambda m: f"````{{solution-start}} {m['label']}\n:class: dropdown\n````\n", markdown
     )
