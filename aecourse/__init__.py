@@ -7,10 +7,12 @@ One module per concept; a chapter imports from several. Each name has one home:
   the IDX reader, corruption noise
 - :mod:`aecourse.gaussian`     LOG_2PI, reparameterized samples, diagonal-Gaussian log-densities, KLs
 - :mod:`aecourse.losses`       per-example loss terms: squared error, likelihoods, ELBO, penalties
-- :mod:`aecourse.objectives`   ``loss_fn`` factories for ``fit`` (sparse, denoising, contractive, VAE)
+- :mod:`aecourse.objectives`   ``loss_fn`` factories for ``fit`` (sparse, denoising, contractive, VAE,
+  conditional VAE, KL warm-up and free bits, IWAE)
 - :mod:`aecourse.estimators`   log-mean-exp, ESS, importance weights, IWAE bound, naive Monte Carlo
 - :mod:`aecourse.gradients`    pathwise and score-function gradient estimators, finite differences
-- :mod:`aecourse.models`       mlp, Autoencoder, TiedAutoencoder, VAE, VAEOutput, VAEConfig, LinearVAE
+- :mod:`aecourse.models`       mlp, Autoencoder, TiedAutoencoder, ConvAutoencoder, VAE, VAEOutput,
+  VAEConfig, LinearVAE, LearnedVarianceVAE, ConditionalVAE, ConvVAE, count_parameters
 - :mod:`aecourse.lvm`          the exact linear-Gaussian latent variable model (closed forms only)
 - :mod:`aecourse.pca`          principal component analysis with ``torch.linalg.svd``
 - :mod:`aecourse.diagnostics`  KL per dimension, active units, latent grids, interpolation, Jacobians

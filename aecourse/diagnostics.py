@@ -6,10 +6,12 @@
 - encoders: the Jacobian J_f(x) = dh/dx at every example (autograd, ``torch.func``)
   and the rate ||J_f(x) v|| at which the code moves along a direction v;
 - geometry: the distance from points to the data, the principal angles between
-  two subspaces.
+  two subspaces;
+- codes: the test accuracy of a linear probe trained on the codes of a few labelled
+  examples (scikit-learn's logistic regression).
 
-Every function checks its arguments and returns tensors; :mod:`aecourse.plotting`
-draws them.
+Every function checks its arguments and returns tensors (the probe: a number);
+:mod:`aecourse.plotting` draws them.
 """
 
 from __future__ import annotations
@@ -234,3 +236,53 @@ def subspace_angles(A: torch.Tensor, B: torch.Tensor) -> torch.Tensor:
             raise ValueError(f"{name}'s columns are linearly dependent: they span fewer dimensions")
     cosines = torch.linalg.svdvals(qa.T @ qb).clamp(max=1.0)  # descending
     return torch.arccos(cosines)
+
+
+# --- What a code is good for ---------------------------------------------------------------
+
+
+def linear_probe_accuracy(
+    h_train: torch.Tensor,
+    y_train: torch.Tensor,
+    h_test: torch.Tensor,
+    y_test: torch.Tensor,
+    per_class: int = 10,
+    seed: int = 0,
+) -> float:
+    """Test accuracy of a linear classifier trained on the codes of a few labelled examples.
+
+    Draws ``per_class`` training rows of each class (NumPy generator seeded with ``seed``),
+    fits scikit-learn's ``LogisticRegression`` on their codes ``h_train`` (N, H) and
+    labels ``y_train`` (N,), and returns the fraction of rows of ``h_test`` (M, H) whose
+    predicted class equals ``y_test`` (M,). Pass pixels as the codes for a baseline.
+    """
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    check_tensor("h_train", h_train, ndim=2)
+    check_tensor("h_test", h_test, ndim=2, last_dim=h_train.shape[1])
+    for name, y, h in (("y_train", y_train, h_train), ("y_test", y_test, h_test)):
+        check_tensor(name, y, ndim=1, floating=False)
+        if y.is_floating_point() or y.dtype == torch.bool:
+            raise TypeError(f"{name} must hold integer class labels, got dtype {y.dtype}")
+        if len(y) != len(h):
+            raise ValueError(f"{name} has {len(y)} labels but its codes have {len(h)} rows")
+    per_class = check_positive_int("per_class", per_class)
+    seed = check_int("seed", seed, minimum=0)
+    labels = y_train.cpu().numpy()
+    classes, counts = np.unique(labels, return_counts=True)
+    if len(classes) < 2:
+        raise ValueError("y_train must hold at least two classes for a classifier")
+    if counts.min() < per_class:
+        raise ValueError(
+            f"per_class must be at most {counts.min()}, the size of the smallest class of "
+            f"y_train, got {per_class}"
+        )
+    rng = np.random.default_rng(seed)
+    pick = np.concatenate(
+        [rng.choice(np.flatnonzero(labels == c), per_class, replace=False) for c in classes]
+    )  # per_class rows of each class
+    features = h_train.detach().cpu().double().numpy()
+    probe = LogisticRegression(max_iter=5000).fit(features[pick], labels[pick])
+    test = h_test.detach().cpu().double().numpy()
+    return float(probe.score(test, y_test.cpu().numpy()))

@@ -30,7 +30,7 @@ from aecourse._validate import (
     value_scans_enabled,
 )
 from aecourse.diagnostics import jacobian
-from aecourse.gaussian import LOG_2PI, kl_normal_std_normal
+from aecourse.gaussian import LOG_2PI, kl_normal_std_normal, kl_normal_std_normal_per_dim
 
 # --- Reconstruction ----------------------------------------------------------------------
 
@@ -254,3 +254,23 @@ def sigmoid_jacobian_frobenius_sq(h: torch.Tensor, weight: torch.Tensor) -> torc
         )
     # sum_j (h_j (1 - h_j))^2 * sum_k W_jk^2
     return (h * (1 - h)).pow(2) @ weight.pow(2).sum(dim=1)
+
+
+# --- Free bits: a remedy for posterior collapse (chapter 8) -------------------------------
+
+
+def free_bits_kl(mu: torch.Tensor, logvar: torch.Tensor, free_bits: float) -> torch.Tensor:
+    """The KL term with free bits (Kingma et al., 2016), one number for the batch.
+
+        sum_k max(kappa, KL_k),   KL_k = (1/B) sum_b KL(q(z_k | x_b) || N(0, 1))
+
+    Each latent dimension's KL, averaged over the mini-batch, counts as at least
+    ``free_bits`` (kappa, in nats): below kappa the term is constant, so its gradient no
+    longer pulls that dimension towards the prior. ``mu`` and ``logvar`` are (B, K);
+    returns a scalar. With ``free_bits=0`` it is the batch mean of the KL.
+    """
+    check_tensor("mu", mu, ndim=2)
+    free_bits = check_positive_number("free_bits", free_bits, allow_zero=True)
+    kl_k = kl_normal_std_normal_per_dim(mu, logvar).mean(dim=0)  # (K,), checks logvar
+    # sum_k max(kappa, KL_k)
+    return kl_k.clamp(min=free_bits).sum()

@@ -17,6 +17,7 @@ scores into losses for :func:`aecourse.training.fit`.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -25,7 +26,10 @@ from torch import nn
 
 from aecourse._validate import (
     check_float_dtype,
+    check_image_shape,
+    check_int,
     check_positive_int,
+    check_positive_number,
     check_same_dtype,
     check_tensor,
 )
@@ -86,7 +90,32 @@ def mlp(
     return nn.Sequential(*layers)
 
 
-class Autoencoder(nn.Module):
+class _EncoderDecoder(nn.Module):
+    """x -> h = f(x) -> x_hat = g(h) for flattened inputs (B, data_dim): the checked
+    ``encode``, ``decode`` and ``forward`` shared by the deterministic autoencoders;
+    a subclass builds ``self.encoder``, ``self.decoder``, ``data_dim`` and ``code_dim``."""
+
+    def _dtype(self) -> torch.dtype:
+        return next(self.parameters()).dtype
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """h = f(x), shape (B, code_dim)."""
+        check_tensor("x", x, ndim=2, last_dim=self.data_dim)
+        check_same_dtype("x", x, "the model's parameters", self._dtype())
+        return self.encoder(x)
+
+    def decode(self, h: torch.Tensor) -> torch.Tensor:
+        """x_hat = g(h), shape (B, data_dim)."""
+        check_tensor("h", h, ndim=2, last_dim=self.code_dim)
+        check_same_dtype("h", h, "the model's parameters", self._dtype())
+        return self.decoder(h)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """x_hat = g(f(x)), shape (B, data_dim)."""
+        return self.decode(self.encode(x))
+
+
+class Autoencoder(_EncoderDecoder):
     """An MLP autoencoder: x -> h = f(x) -> x_hat = g(h).
 
     Parameters
@@ -116,22 +145,6 @@ class Autoencoder(nn.Module):
         hidden = _check_widths("hidden", hidden)
         self.encoder = mlp([data_dim, *hidden, code_dim], activation, code_activation)
         self.decoder = mlp([code_dim, *reversed(hidden), data_dim], activation, out_activation)
-
-    def encode(self, x: torch.Tensor) -> torch.Tensor:
-        """h = f(x), shape (B, code_dim)."""
-        check_tensor("x", x, ndim=2, last_dim=self.data_dim)
-        check_same_dtype("x", x, "the model's parameters", self.encoder[0].weight.dtype)
-        return self.encoder(x)
-
-    def decode(self, h: torch.Tensor) -> torch.Tensor:
-        """x_hat = g(h), shape (B, data_dim)."""
-        check_tensor("h", h, ndim=2, last_dim=self.code_dim)
-        check_same_dtype("h", h, "the model's parameters", self.decoder[0].weight.dtype)
-        return self.decoder(h)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        """x_hat = g(f(x)), shape (B, data_dim)."""
-        return self.decode(self.encode(x))
 
 
 # --- A tied autoencoder (chapter 2) ------------------------------------------------------
@@ -318,7 +331,7 @@ class VAEConfig:
     seed: int = 0  # seeds the weights (via set_seed), the batch order and eps
 
 
-# --- A linear VAE (chapter 3) ---------------------------------------------------------------
+# --- A linear VAE (chapter 4) ---------------------------------------------------------------
 
 
 class LinearVAE(nn.Module):
@@ -345,3 +358,338 @@ class LinearVAE(nn.Module):
             raise TypeError(f"x has dtype {x.dtype} but the model is {self.logvar.dtype}")
         mu = self.encoder(x)
         return mu, self.logvar.expand_as(mu)
+
+
+# --- Better VAEs (chapter 8): a learned decoder variance, a conditional and a conv VAE ---
+
+
+@dataclass
+class GaussianVAEOutput(VAEOutput):
+    """A :class:`VAEOutput` whose Gaussian decoder also returns its learned log-variance."""
+
+    x_logvar: torch.Tensor | None = None  # (B, D): log s_d^2 of p(x|z) for each pixel
+
+
+VARIANCES = ("pixel", "shared")
+
+
+class LearnedVarianceVAE(VAE):
+    """A Gaussian VAE that learns its decoder's variance: p(x|z) = N(x_hat(z), diag(s^2)).
+
+        log p(x|z) = -1/2 sum_d [log 2 pi + log s_d^2 + (x_d - x_hat_d)^2 / s_d^2]
+
+    The mean x_hat(z) is an MLP with a sigmoid output (pixels in [0, 1]); the variance
+    does not depend on z:
+
+    - ``variance="pixel"``: one free log s_d^2 per pixel, D parameters;
+    - ``variance="shared"``: one log s^2 for every pixel.
+
+    ``min_std`` (optional) floors the standard deviation: s_d = max(s_free_d, min_std),
+    which bounds each pixel's term by -1/2 log 2 pi - log min_std. Without a floor, a
+    pixel that the mean predicts exactly lets s_d shrink towards 0 and log p(x|z) grow
+    without bound; a shared s is pulled towards the root mean squared error of all
+    pixels, so it shrinks to 0 only if every pixel is predicted exactly. ``forward``
+    returns a :class:`GaussianVAEOutput` whose ``x_logvar`` is (B, D).
+    """
+
+    def __init__(
+        self,
+        data_dim: int,
+        latent_dim: int,
+        hidden: Sequence[int] = (400,),
+        activation: str = "relu",
+        variance: str = "pixel",
+        min_std: float | None = None,
+    ) -> None:
+        super().__init__(
+            data_dim,
+            latent_dim,
+            hidden,
+            activation,
+            likelihood="gaussian",
+            out_activation="sigmoid",
+        )
+        if variance not in VARIANCES:
+            raise ValueError(f"variance must be one of {VARIANCES}, got {variance!r}")
+        if min_std is not None:
+            min_std = check_positive_number("min_std", min_std)
+        self.variance, self.min_std = variance, min_std
+        width = data_dim if variance == "pixel" else 1
+        self.free_logvar = nn.Parameter(torch.zeros(width))  # (D,) or (1,), log s^2 at s = 1
+
+    def decoder_logvar(self) -> torch.Tensor:
+        """log s_d^2 of every pixel, shape (D,) (floored at 2 log min_std when set)."""
+        logvar = self.free_logvar
+        if self.min_std is not None:
+            # s_d = max(s_free_d, min_std)  <=>  log s_d^2 = max(log s_free_d^2, 2 log min_std)
+            logvar = logvar.clamp(min=2.0 * math.log(self.min_std))
+        return logvar.expand(self.data_dim)
+
+    def forward(self, x: torch.Tensor) -> GaussianVAEOutput:
+        """Encode, draw one z ~ q(z|x), decode the mean; ``x_logvar`` is (B, D)."""
+        out = super().forward(x)
+        x_logvar = self.decoder_logvar().expand_as(out.x_hat)  # (B, D)
+        return GaussianVAEOutput(**vars(out), x_logvar=x_logvar)
+
+
+class ConditionalVAE(nn.Module):
+    """A conditional VAE (Sohn et al., 2015) with a Bernoulli decoder: both networks see
+    the label y as a one-hot vector, q(z|x, y) and p(x|z, y); the prior stays N(0, I).
+
+    With M classes (``num_classes``; the book writes M, since C is chapter 4's
+    covariance): encoder [x, onehot(y)] (D + M) -> MLP -> [mu, logvar] (2K); decoder
+    [z, onehot(y)] (K + M) -> MLP -> logits (D). ``y`` is given as int64 labels (B,) or
+    as rows of M class weights (B, M), e.g. one-hot. The conditional ELBO bounds
+    log p(x | y) (see :func:`aecourse.objectives.conditional_vae_loss_fn`).
+
+    For :func:`aecourse.training.fit`, which passes one data tensor, the rows it trains
+    on are [x, onehot(y)] (:meth:`pack`), so ``data_dim`` is D + M; ``x_dim`` is D.
+    :func:`aecourse.objectives.conditional_vae_loss_fn` splits them again.
+    """
+
+    likelihood = "bernoulli"
+
+    def __init__(
+        self,
+        x_dim: int,
+        num_classes: int,
+        latent_dim: int,
+        hidden: Sequence[int] = (400,),
+        activation: str = "relu",
+    ) -> None:
+        super().__init__()
+        x_dim = check_positive_int("x_dim", x_dim)
+        num_classes = check_positive_int("num_classes", num_classes)
+        latent_dim = check_positive_int("latent_dim", latent_dim)
+        if num_classes < 2:
+            raise ValueError(
+                f"num_classes must be at least 2 (a label to choose), got {num_classes}"
+            )
+        self.x_dim, self.num_classes, self.latent_dim = x_dim, num_classes, latent_dim
+        self.data_dim = x_dim + num_classes  # the width of a packed row [x, onehot(y)]
+        hidden = _check_widths("hidden", hidden)
+        self.encoder = mlp([x_dim + num_classes, *hidden, 2 * latent_dim], activation)
+        self.decoder = mlp([latent_dim + num_classes, *reversed(hidden), x_dim], activation)
+
+    def _dtype(self) -> torch.dtype:
+        return self.encoder[0].weight.dtype
+
+    def one_hot(self, y: torch.Tensor) -> torch.Tensor:
+        """``y`` as (B, M) rows in the model's dtype: int labels become one-hot rows."""
+        if not isinstance(y, torch.Tensor):
+            raise TypeError(f"y must be a torch.Tensor of labels, got {type(y).__name__}")
+        if not y.is_floating_point():
+            check_tensor("y", y, ndim=1, floating=False)
+            if bool((y < 0).any()) or bool((y >= self.num_classes).any()):
+                raise ValueError(
+                    f"y must hold labels 0..{self.num_classes - 1}, got values in "
+                    f"[{int(y.min())}, {int(y.max())}]"
+                )
+            return nn.functional.one_hot(y, self.num_classes).to(self._dtype())  # (B, M)
+        check_tensor("y", y, ndim=2, last_dim=self.num_classes)
+        check_same_dtype("y", y, "the model's parameters", self._dtype())
+        return y
+
+    def pack(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Rows [x, onehot(y)] of width D + M, for ``fit``: shape (B, D + M)."""
+        check_tensor("x", x, ndim=2, last_dim=self.x_dim)
+        y = self.one_hot(y)
+        if len(y) != len(x):
+            raise ValueError(f"y has {len(y)} rows but x has {len(x)}: one label per example")
+        return torch.cat([x, y.to(x.dtype)], dim=1)
+
+    def split(self, rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Packed rows (B, D + M) -> x (B, D) and the label rows (B, M)."""
+        check_tensor("rows", rows, ndim=2, last_dim=self.data_dim)
+        return rows[:, : self.x_dim], rows[:, self.x_dim :]
+
+    def encode(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """q(z|x, y): ``mu`` and ``logvar``, each (B, K)."""
+        check_tensor("x", x, ndim=2, last_dim=self.x_dim)
+        check_same_dtype("x", x, "the model's parameters", self._dtype())
+        y = self.one_hot(y)
+        if len(y) != len(x):
+            raise ValueError(f"y has {len(y)} rows but x has {len(x)}: one label per example")
+        mu, logvar = self.encoder(torch.cat([x, y], dim=-1)).chunk(2, dim=-1)  # (B, K) each
+        return mu, logvar
+
+    def decode(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """Logits of p(x|z, y) for z of shape (..., B, K) and labels of B rows: (..., B, D)."""
+        check_tensor("z", z, last_dim=self.latent_dim)
+        check_same_dtype("z", z, "the model's parameters", self._dtype())
+        y = self.one_hot(y)
+        if z.dim() < 2 or z.shape[-2] != len(y):
+            raise ValueError(
+                f"z must have shape (..., {len(y)}, {self.latent_dim}), one row per label; "
+                f"got {tuple(z.shape)}"
+            )
+        y = y.expand(*z.shape[:-1], self.num_classes)  # (..., B, M)
+        return self.decoder(torch.cat([z, y], dim=-1))
+
+    def decode_mean(self, z: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """The mean of p(x|z, y), sigmoid of the logits: (..., B, D)."""
+        return torch.sigmoid(self.decode(z, y))
+
+    def forward(self, x: torch.Tensor, y: torch.Tensor) -> VAEOutput:
+        """Encode (x, y), draw one z ~ q(z|x, y), decode (z, y)."""
+        mu, logvar = self.encode(x, y)
+        z = reparameterize(mu, logvar)
+        return VAEOutput(z=z, mu=mu, logvar=logvar, x_logits=self.decode(z, y))
+
+
+def conv_output_size(size: int, kernel: int, stride: int = 1, padding: int = 0) -> int:
+    """Side of a ``Conv2d`` output for an input of side H = ``size`` (chapter 3's notation):
+
+        H_out = floor((H + 2 padding - kernel) / stride) + 1,
+
+    the number of positions at which the kernel fits along a side of the padded input.
+    Raises ``ValueError`` when the kernel does not fit at all.
+    """
+    size, kernel = check_positive_int("size", size), check_positive_int("kernel", kernel)
+    stride, padding = check_positive_int("stride", stride), check_int("padding", padding, 0)
+    out = (size + 2 * padding - kernel) // stride + 1
+    if out < 1:
+        raise ValueError(f"kernel {kernel} does not fit in size {size} with padding {padding}")
+    return out
+
+
+def _conv_layers(image_shape, channels, encoder_out: int, decoder_in: int, example: tuple):
+    """The layers that :class:`ConvVAE` and :class:`ConvAutoencoder` share: ``image_shape``
+    (H, W) and ``channels`` (c1, c2) checked, an encoder (B, D) -> (B, encoder_out) and a
+    decoder (B, decoder_in) -> (B, D) without a final activation; also returns (H, W) and
+    the shape (c2, H/4, W/4) of the last convolution's output."""
+    height, width = check_image_shape(image_shape)
+    if height % 4 or width % 4:
+        raise ValueError(
+            f"image_shape must be divisible by 4 (two stride-2 layers), got {image_shape}"
+        )
+    if (
+        isinstance(channels, (str, bytes))
+        or not isinstance(channels, Sequence)
+        or len(channels) != 2
+    ):
+        raise TypeError(f"channels must be two widths (c1, c2), e.g. {example}, got {channels!r}")
+    c1, c2 = (check_positive_int("channels", c) for c in channels)
+    feature_shape = (c2, height // 4, width // 4)  # what the last convolution returns
+    features = c2 * (height // 4) * (width // 4)
+    encoder = nn.Sequential(
+        nn.Unflatten(1, (1, height, width)),  # (B, D) -> (B, 1, H, W)
+        nn.Conv2d(1, c1, kernel_size=4, stride=2, padding=1),  # (B, c1, H/2, W/2)
+        nn.ReLU(),
+        nn.Conv2d(c1, c2, kernel_size=4, stride=2, padding=1),  # (B, c2, H/4, W/4)
+        nn.ReLU(),
+        nn.Flatten(),  # (B, c2 H/4 W/4)
+        nn.Linear(features, encoder_out),  # (B, encoder_out)
+    )
+    decoder = nn.Sequential(
+        nn.Linear(decoder_in, features),
+        nn.ReLU(),
+        nn.Unflatten(1, feature_shape),  # (B, c2, H/4, W/4)
+        nn.ConvTranspose2d(c2, c1, kernel_size=4, stride=2, padding=1),  # (B, c1, H/2, W/2)
+        nn.ReLU(),
+        nn.ConvTranspose2d(c1, 1, kernel_size=4, stride=2, padding=1),  # (B, 1, H, W)
+        nn.Flatten(),  # (B, D)
+    )
+    return (height, width), feature_shape, encoder, decoder
+
+
+class ConvVAE(nn.Module):
+    """A VAE with a convolutional encoder and a transposed-convolutional decoder, with a
+    Bernoulli p(x|z), for images of shape (H, W) with H and W divisible by 4: the layers of
+    :class:`ConvAutoencoder` (chapter 3), with an encoder that returns mu and logvar.
+
+    Encoder: (B, 1, H, W) -> Conv2d(1, c1, 4, stride 2, padding 1) -> (B, c1, H/2, W/2)
+    -> Conv2d(c1, c2, 4, 2, 1) -> (B, c2, H/4, W/4) -> Linear -> [mu, logvar] (2K).
+    Decoder: the mirror image, Linear(K, c2 H/4 W/4) -> ConvTranspose2d(c2, c1, 4, 2, 1)
+    -> ConvTranspose2d(c1, 1, 4, 2, 1) -> logits (H, W). ReLU between layers.
+
+    It reads and returns flattened images, (B, D) with D = H W, like :class:`VAE`, so
+    ``vae_loss_fn``, ``fit`` and the estimators treat the two alike.
+    """
+
+    likelihood = "bernoulli"
+
+    def __init__(
+        self,
+        latent_dim: int,
+        image_shape: tuple[int, int] = (28, 28),
+        channels: tuple[int, int] = (16, 32),
+    ) -> None:
+        super().__init__()
+        latent_dim = check_positive_int("latent_dim", latent_dim)
+        (height, width), self.feature_shape, self.encoder, self.decoder = _conv_layers(
+            image_shape, channels, 2 * latent_dim, latent_dim, example=(16, 32)
+        )
+        self.image_shape, self.latent_dim = (height, width), latent_dim
+        self.data_dim = height * width
+
+    def _dtype(self) -> torch.dtype:
+        return self.encoder[1].weight.dtype
+
+    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The parameters of q(z|x) for flattened images x (B, D): ``mu``, ``logvar``, (B, K)."""
+        check_tensor("x", x, ndim=2, last_dim=self.data_dim)
+        check_same_dtype("x", x, "the model's parameters", self._dtype())
+        mu, logvar = self.encoder(x).chunk(2, dim=-1)  # (B, K), (B, K)
+        return mu, logvar
+
+    def decode(self, z: torch.Tensor) -> torch.Tensor:
+        """Logits of p(x|z) for z of shape (..., K): flattened images (..., D)."""
+        check_tensor("z", z, last_dim=self.latent_dim)
+        check_same_dtype("z", z, "the model's parameters", self._dtype())
+        leading = z.shape[:-1]
+        logits = self.decoder(z.reshape(-1, self.latent_dim))  # (prod(leading), D)
+        return logits.reshape(*leading, self.data_dim)
+
+    def decode_mean(self, z: torch.Tensor) -> torch.Tensor:
+        """The mean of p(x|z), sigmoid of the logits: (..., D)."""
+        return torch.sigmoid(self.decode(z))
+
+    def forward(self, x: torch.Tensor) -> VAEOutput:
+        """Encode, draw one z ~ q(z|x) with the reparameterization, decode."""
+        mu, logvar = self.encode(x)
+        z = reparameterize(mu, logvar)
+        return VAEOutput(z=z, mu=mu, logvar=logvar, x_logits=self.decode(z))
+
+
+# --- A convolutional autoencoder (chapter 3) -------------------------------------------------
+
+
+class ConvAutoencoder(_EncoderDecoder):
+    """A deterministic convolutional autoencoder for (H, W) images, H and W divisible by 4.
+
+    Encoder: (B, 1, H, W) -> Conv2d(1, c1, 4, stride 2, padding 1) -> (B, c1, H/2, W/2)
+    -> Conv2d(c1, c2, 4, 2, 1) -> (B, c2, H/4, W/4) -> Linear -> h (B, K).
+    Decoder: the mirror image, Linear(K, c2 H/4 W/4) -> ConvTranspose2d(c2, c1, 4, 2, 1)
+    -> ConvTranspose2d(c1, 1, 4, 2, 1) -> x_hat (H, W), ReLU between layers and
+    ``out_activation`` (e.g. "sigmoid" for pixels in [0, 1]) at the end.
+
+    Each convolution slides one small kernel over the whole image (weight sharing), so
+    its parameter count, c_out (c_in k^2 + 1), does not grow with the image. It reads
+    and returns flattened images, (B, D) with D = H W, like :class:`Autoencoder`, so
+    ``fit``, ``evaluate`` and ``squared_error`` treat the two alike.
+    """
+
+    def __init__(
+        self,
+        code_dim: int,
+        image_shape: tuple[int, int] = (28, 28),
+        channels: tuple[int, int] = (8, 16),
+        out_activation: str | None = "sigmoid",
+    ) -> None:
+        super().__init__()
+        code_dim = check_positive_int("code_dim", code_dim)
+        (height, width), _, self.encoder, decoder = _conv_layers(
+            image_shape, channels, code_dim, code_dim, example=(8, 16)
+        )
+        self.decoder = nn.Sequential(*decoder, make_activation(out_activation))
+        self.image_shape, self.code_dim = (height, width), code_dim
+        self.data_dim = height * width
+
+
+def count_parameters(model: nn.Module) -> int:
+    """The number of trainable numbers in ``model``: the sum of ``p.numel()`` over its
+    parameters that require a gradient."""
+    if not isinstance(model, nn.Module):
+        raise TypeError(f"model must be a torch.nn.Module, got {type(model).__name__}")
+    return sum(p.numel() for p in model.parameters() if p.requires_grad)

@@ -334,14 +334,14 @@ def plot_circle_sensitivity(theta: torch.Tensor, curves: Mapping[str, tuple]):
     for label, (along, across) in curves.items():
         (line,) = ax.plot(t, _numpy(along[order]), label=f"{label}: along")
         ax.plot(t, _numpy(across[order]), "--", color=line.get_color(), label=f"{label}: across")
-    ax.set_xlabel(r"angle $\theta$ on the circle (radians)")
+    ax.set_xlabel(r"angle $\psi$ on the circle (radians)")
     ax.set_ylabel(r"$\|J_f(x)\,v\|$")
     ax.legend(fontsize="small", loc="center left", bbox_to_anchor=(1.02, 0.5))
     fig.tight_layout()
     return fig
 
 
-# --- VAEs: the latent space and the bounds (chapters 4 and 5) ----------------------------
+# --- VAEs: the latent space and the bounds (chapters 5 and 6) ----------------------------
 
 
 @torch.no_grad()
@@ -592,6 +592,52 @@ def plot_reparameterization_graphs():
     return fig
 
 
+def plot_rate_distortion(
+    points: Mapping[str, Sequence[float]],
+    sweep: Sequence[str] = (),
+    title: str | None = None,
+):
+    """Models on the rate-distortion plane (Alemi et al., 2018).
+
+    ``points`` maps a label to (distortion 𝒟, rate ℛ) in nats, with 𝒟 = -E_q[log p(x|z)]
+    and ℛ = KL(q(z|x) || p(z)) averaged over the data; the labels in ``sweep`` are joined
+    by a line in their order (e.g. a beta sweep). Dashed: the line 𝒟 + ℛ = -ELBO through
+    the point of the best ELBO, along which every point has that same ELBO.
+    """
+    points = _mapping("points", points, "{'β = 1': (104.8, 20.7)}")
+    xy = {name: _numbers(f"points[{name!r}]", p, ndim=1, length=2) for name, p in points.items()}
+    sweep = list(sweep)
+    for name in sweep:
+        if name not in xy:
+            raise ValueError(f"sweep names {name!r}, which is not a key of points")
+    fig, ax = plt.subplots(figsize=(6, 4))
+    if len(sweep) > 1:
+        ax.plot([xy[n][0] for n in sweep], [xy[n][1] for n in sweep], color="0.6", zorder=1)
+    for name, (d, r) in xy.items():
+        ax.scatter([d], [r], zorder=2)
+        ax.annotate(name, (d, r), textcoords="offset points", xytext=(5, 4), fontsize=9)
+    best = min(xy.values(), key=lambda p: p[0] + p[1])
+    total = best[0] + best[1]
+    low, high = min(p[0] for p in xy.values()), max(p[0] for p in xy.values())
+    ds = np.array([low, max(low, min(high, total))])  # where the rate ℛ = total - 𝒟 >= 0
+    ax.plot(
+        ds,
+        total - ds,
+        "k--",
+        lw=1,
+        label=f"$\\mathcal{{D}} + \\mathcal{{R}}$ = {total:.1f} (best ELBO)",
+        zorder=0,
+    )
+    ax.set_ylim(bottom=0)
+    ax.set_xlabel("distortion $\\mathcal{D} = -\\mathbb{E}_q[\\log p(x \\mid z)]$ (nats)")
+    ax.set_ylabel("rate $\\mathcal{R} = \\mathrm{KL}(q(z \\mid x) \\,\\|\\, p(z))$ (nats)")
+    if title:
+        ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
 # --- argument checks shared by the figures ----------------------------------------------
 
 
@@ -660,3 +706,128 @@ def _check_model(model, data_dim: int, reason: str) -> None:
             f"model has data_dim {model.data_dim}, but {reason} {data_dim}: pass a model of "
             f"data_dim {data_dim}"
         )
+
+
+# --- Autoencoders at work (chapter 3) ---------------------------------------------------------
+
+
+def plot_error_against_code_size(code_sizes, errors: Mapping[str, Sequence[float]]):
+    """Test reconstruction error against the code size K, one line per model.
+
+    ``code_sizes`` lists the K values (x axis, log scale); ``errors`` maps a model's name
+    to its errors, one per code size.
+    """
+    code_sizes = _numbers("code_sizes", code_sizes, ndim=1)
+    errors = _mapping("errors", errors, "{'PCA': [44.1, 30.0]}")
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    for name, values in errors.items():
+        values = _numbers(
+            f"errors[{name!r}]", values, ndim=1, length=len(code_sizes), of="code_sizes"
+        )
+        ax.plot(code_sizes, values, "o-", label=name)
+    ax.set_xscale("log", base=2)
+    ax.set_xticks(code_sizes, [str(int(k)) for k in code_sizes])
+    ax.set(xlabel="code size $K$", ylabel="test error (squared error per digit)")
+    ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_roc_curves(curves: Mapping[str, tuple]):
+    """ROC curves: ``curves`` maps a label to (false-positive rates, true-positive rates),
+    e.g. the first two outputs of ``sklearn.metrics.roc_curve``; the diagonal is chance."""
+    curves = _mapping("curves", curves, "{'noise': (fpr, tpr)}")
+    fig, ax = plt.subplots(figsize=(4.5, 4.2))
+    for label, pair in curves.items():
+        if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+            raise TypeError(f"curves[{label!r}] must be a pair (fpr, tpr)")
+        fpr = _numbers(f"curves[{label!r}][0]", pair[0], ndim=1)
+        tpr = _numbers(f"curves[{label!r}][1]", pair[1], ndim=1, length=len(fpr), of="fpr")
+        ax.plot(fpr, tpr, label=label)
+    ax.plot([0, 1], [0, 1], ":", c="0.5", label="chance")
+    ax.set(
+        xlabel="false-positive rate (normal inputs flagged)",
+        ylabel="true-positive rate (anomalies flagged)",
+        xlim=(0, 1),
+        ylim=(0, 1.01),
+    )
+    ax.legend(fontsize=8, loc="lower right")
+    fig.tight_layout()
+    return fig
+
+
+def plot_scores_against_ink(ink, scores, marks: Mapping[str, tuple] | None = None):
+    """Anomaly scores of inputs against how much ink each has (the sum of its pixels).
+
+    ``ink`` and ``scores`` hold one value per input; ``marks`` maps a label to one more
+    (ink, score) point drawn on top (e.g. a blank image).
+    """
+    ink = _numbers("ink", ink, ndim=1)
+    scores = _numbers("scores", scores, ndim=1, length=len(ink), of="ink")
+    fig, ax = plt.subplots(figsize=(5.5, 3.8))
+    ax.scatter(ink, scores, s=6, c="0.5", label="normal test digits")
+    marks = {} if marks is None else _mapping("marks", marks, "{'blank image': (0.0, 3.9)}")
+    for i, (label, point) in enumerate(marks.items()):
+        point = _numbers(f"marks[{label!r}]", point, ndim=1, length=2)
+        ax.scatter(*point, s=60, marker="*", c=f"C{i + 1}", label=label, zorder=3)
+    ax.set(xlabel="ink (sum of the pixels)", ylabel="anomaly score (reconstruction error)")
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    return fig
+
+
+# --- The spectrum of a Jacobian (chapter 2) ----------------------------------------------
+
+
+def plot_singular_values(spectra: Mapping[str, torch.Tensor], reference: float | None = 1.0):
+    """Singular values against their rank (1 = largest), one line per model.
+
+    ``spectra`` maps a label to a (K,) tensor of singular values, e.g. those of the
+    Jacobian of a whole autoencoder averaged over test examples; ``reference`` draws a
+    dashed horizontal line (1: a direction passed through unchanged), ``None`` none.
+    """
+    curves = {}
+    for label, values in _mapping("spectra", spectra, "{'plain': singular_values}").items():
+        curves[label] = np.sort(_numbers(f"spectra[{label!r}]", values, ndim=1))[::-1]
+    if reference is not None:
+        reference = check_positive_number("reference", reference)
+    fig, ax = plt.subplots(figsize=(6.5, 3.5))
+    for label, values in curves.items():
+        ax.plot(np.arange(1, len(values) + 1), values, label=label)
+    if reference is not None:
+        ax.axhline(reference, color="0.5", linestyle="--", linewidth=1)
+    ax.set_xlabel("rank of the singular value (1 = largest)")
+    ax.set_ylabel("singular value")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.legend(fontsize="small")
+    fig.tight_layout()
+    return fig
+
+
+# --- Better VAEs (chapter 8) ------------------------------------------------------------
+
+
+def plot_curves(
+    curves: Mapping[str, Sequence[float]],
+    xlabel: str = "epoch",
+    ylabel: str = "",
+    title: str | None = None,
+    symlog: bool = False,
+):
+    """One line per entry of ``curves`` (label -> values at x = 1, 2, ...), e.g. a term of
+    several models' histories side by side; ``symlog`` for values of both signs that
+    span orders of magnitude."""
+    curves = _mapping("curves", curves, "{'model A': [1.0, 0.5, 0.2]}")
+    fig, ax = plt.subplots(figsize=(5, 3.5))
+    for label, values in curves.items():
+        values = _numbers(f"curves[{label!r}]", values, ndim=1)
+        ax.plot(np.arange(1, len(values) + 1), values, marker="o", markersize=3, label=label)
+    if symlog:
+        ax.set_yscale("symlog")
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if title:
+        ax.set_title(title)
+    ax.legend()
+    fig.tight_layout()
+    return fig
