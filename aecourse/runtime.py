@@ -19,6 +19,7 @@ import random
 
 import numpy as np
 import torch
+from threadpoolctl import threadpool_limits
 
 from aecourse._validate import check_int, check_positive_int
 
@@ -41,11 +42,14 @@ def cpu_threads() -> int:
 
 
 def use_threads(threads: int | None = None) -> int:
-    """Fix torch's intra-op CPU thread count (default: :func:`cpu_threads`)."""
+    """Fix the CPU thread count (default: :func:`cpu_threads`) of torch's intra-op pool
+    and of the BLAS and OpenMP pools that NumPy and scikit-learn use (threadpoolctl), so
+    that a classifier fitted on a busy machine does not oversubscribe its cores."""
     if threads is None:
         threads = cpu_threads()
     threads = check_positive_int("threads", threads)
     torch.set_num_threads(threads)
+    threadpool_limits(limits=threads)  # stays in force: not used as a context manager
     return threads
 
 

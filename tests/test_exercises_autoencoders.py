@@ -1,5 +1,6 @@
-"""Exercises of the chapter "Autoencoders": references against independent
-implementations, and every check on a correct, a wrong and an unfinished answer."""
+"""Exercises of the chapter "Autoencoders": the references against independent
+implementations, and every check on a correct answer, the untouched stub, typical wrong
+answers (with their specific messages) and its staged hints."""
 
 import math
 
@@ -9,16 +10,52 @@ import torch
 from scipy.linalg import subspace_angles
 from sklearn.decomposition import PCA as SklearnPCA
 
+from aecourse.data import load_dataset, load_mnist
 from aecourse.exercises.autoencoders import (
-    check_nearest_neighbour_error,
-    check_pca_reconstruction_error,
-    check_subspace_angle,
-    reference_nearest_neighbour_error,
-    reference_pca_reconstruction_error,
+    INDEX_SETTINGS,
+    _pca_cases,
+    check_index_experiment,
+    check_linear_decoder_prediction,
+    check_pca_error_from_variances,
+    check_training_loop,
+    linear_decoder_autoencoder,
+    reference_pca_test_error,
+    reference_pca_train_error,
     reference_subspace_angle,
 )
+from aecourse.pca import fit_pca
 
-# --- reference solutions against independent references -------------------------------
+CHECKS = (
+    check_training_loop,
+    check_linear_decoder_prediction,
+    check_pca_error_from_variances,
+    check_index_experiment,
+)
+
+
+@pytest.fixture(autouse=True)
+def fresh_hints():
+    """Each test starts every check at hint 1 (an Exercise counts its failures)."""
+    for check in CHECKS:
+        check.failures = 0
+    yield
+
+
+@pytest.fixture(scope="module")
+def moons():
+    return load_dataset("moons")
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_mnist()
+
+
+def _out(capsys):
+    return capsys.readouterr().out
+
+
+# --- references against independent references -------------------------------------------
 
 
 @pytest.mark.parametrize("d,k", [(2, 1), (5, 2), (9, 4)])
@@ -30,158 +67,212 @@ def test_subspace_angle_matches_scipy(d, k):
     assert reference_subspace_angle(u, v) == pytest.approx(expected, abs=1e-9)
 
 
-def test_subspace_angle_lines_and_small_angles():
+def test_subspace_angle_small_angles_and_bad_input():
     u = torch.tensor([[1.0], [0.0]], dtype=torch.float64)
-    # lines ignore sign and length
-    assert reference_subspace_angle(
-        u, torch.tensor([[-3.0], [0.0]], dtype=torch.float64)
-    ) == pytest.approx(0.0, abs=1e-12)
     theta = 1e-6  # radians: arccos in float64 would lose most digits here
     v = torch.tensor([[math.cos(theta)], [math.sin(theta)]], dtype=torch.float64)
     assert reference_subspace_angle(u, v) == pytest.approx(math.degrees(theta), rel=1e-8)
-    v = torch.tensor([[1.0], [1.0]], dtype=torch.float64)
-    assert reference_subspace_angle(u, v) == pytest.approx(45.0, abs=1e-10)
-
-
-@pytest.mark.parametrize("k", [1, 2, 4])
-def test_pca_reconstruction_error_matches_sklearn(k):
-    g = torch.Generator().manual_seed(k)
-    mixing = torch.randn(5, 5, generator=g, dtype=torch.float64)
-    x_train = torch.randn(50, 5, generator=g, dtype=torch.float64) @ mixing + 4.0
-    x_test = torch.randn(20, 5, generator=g, dtype=torch.float64) @ mixing + 4.0
-    ref = SklearnPCA(n_components=k, svd_solver="full").fit(x_train.numpy())
-    x_hat = ref.inverse_transform(ref.transform(x_test.numpy()))
-    expected = ((x_test.numpy() - x_hat) ** 2).sum(axis=1).mean()
-    assert reference_pca_reconstruction_error(x_train, x_test, k) == pytest.approx(
-        expected, rel=1e-10
-    )
-
-
-def test_pca_reconstruction_error_k0_is_the_mean_and_kD_is_exact():
-    g = torch.Generator().manual_seed(0)
-    x_train = torch.randn(30, 4, generator=g, dtype=torch.float64) + 1.0
-    x_test = torch.randn(10, 4, generator=g, dtype=torch.float64)
-    expected = ((x_test - x_train.mean(0)) ** 2).sum(1).mean().item()
-    assert reference_pca_reconstruction_error(x_train, x_test, 0) == pytest.approx(
-        expected, rel=1e-12
-    )
-    assert reference_pca_reconstruction_error(x_train, x_test, 4) == pytest.approx(0.0, abs=1e-20)
-
-
-def test_nearest_neighbour_error_brute_force():
-    rng = np.random.default_rng(0)
-    x_train, x_test = rng.random((7, 3)), rng.random((5, 3))
-    expected = np.mean([min(((t - s) ** 2).sum() for s in x_train) for t in x_test])
-    got = reference_nearest_neighbour_error(torch.as_tensor(x_train), torch.as_tensor(x_test))
-    assert got == pytest.approx(expected, rel=1e-12)
-
-
-def test_reference_bad_input():
-    a = torch.zeros(4, 2)
     with pytest.raises(ValueError, match="u and v must have the same shape"):
-        reference_subspace_angle(a, torch.zeros(4, 1))
-    with pytest.raises(ValueError, match="u must have at most D columns"):
-        reference_subspace_angle(torch.zeros(2, 3), torch.zeros(2, 3))
-    with pytest.raises(ValueError, match="u must have 2 dimensions"):
-        reference_subspace_angle(torch.zeros(4), torch.zeros(4))
+        reference_subspace_angle(torch.zeros(4, 2), torch.zeros(4, 1))
+
+
+@pytest.mark.parametrize("k", [0, 1, 3, 5])
+def test_pca_train_error_matches_sklearn(k):
+    g = torch.Generator().manual_seed(k)
+    x = (
+        torch.randn(30, 5, generator=g, dtype=torch.float64)
+        @ torch.randn(5, 5, generator=g, dtype=torch.float64)
+        + 4.0
+    )
+    if k == 0:
+        expected = ((x - x.mean(0)) ** 2).sum(1).mean().item()
+    else:
+        ref = SklearnPCA(n_components=k, svd_solver="full").fit(x.numpy())
+        x_hat = ref.inverse_transform(ref.transform(x.numpy()))
+        expected = ((x.numpy() - x_hat) ** 2).sum(axis=1).mean()
+    assert reference_pca_train_error(x, k) == pytest.approx(expected, rel=1e-10, abs=1e-20)
+
+
+def test_pca_train_error_rejects_a_bad_k():
     with pytest.raises(ValueError, match="k must be an int"):
-        reference_pca_reconstruction_error(a, a, 3)
-    with pytest.raises(ValueError, match="k must be an int"):
-        reference_pca_reconstruction_error(a, a, -1)
-    with pytest.raises(ValueError, match="x_test must have last dimension 2"):
-        reference_pca_reconstruction_error(a, torch.zeros(3, 3), 1)
-    with pytest.raises(ValueError, match="x_test must have last dimension 2"):
-        reference_nearest_neighbour_error(a, torch.zeros(3, 3))
-    with pytest.raises(TypeError, match="x_train must be a torch.Tensor"):
-        reference_nearest_neighbour_error(np.zeros((3, 2)), a)
+        reference_pca_train_error(torch.zeros(4, 2), 3)
 
 
-# --- the checks -------------------------------------------------------------------------
+def test_pca_test_error_is_that_of_a_one_component_pca(moons):
+    pca = fit_pca(moons.x_train, 1)
+    expected = (pca.reconstruct(moons.x_test) - moons.x_test).pow(2).sum(1).mean().item()
+    assert reference_pca_test_error(moons.x_train, moons.x_test) == pytest.approx(
+        expected, rel=1e-5
+    )
 
 
-def _lines(capsys):
-    return capsys.readouterr().out
+def test_the_cases_give_fit_pca_s_variances():
+    for x, variances, _, _ in _pca_cases():
+        k = min(x.shape)
+        torch.testing.assert_close(variances[:k], fit_pca(x, k).explained_variance)
 
 
-def test_check_subspace_angle(capsys):
-    assert check_subspace_angle(reference_subspace_angle)
-    assert "✅ subspace_angle: correct" in _lines(capsys)
-
-    def unfinished(u, v):
-        return None  # your code here
-
-    assert not check_subspace_angle(unfinished)
-    out = _lines(capsys)
-    assert "❌ subspace_angle" in out and "None" in out and "Hint:" in out
-
-    def radians(u, v):
-        return math.radians(reference_subspace_angle(u, v))
-
-    assert not check_subspace_angle(radians)
-    assert "degrees" in _lines(capsys)
-
-    def smallest_angle(u, v):  # a common slip: the largest singular value
-        q_u, q_v = torch.linalg.qr(u)[0], torch.linalg.qr(v)[0]
-        cos = torch.linalg.svdvals(q_u.T @ q_v).max().clamp(-1, 1)
-        return math.degrees(math.acos(cos))
-
-    assert not check_subspace_angle(smallest_angle)
-    assert "❌ subspace_angle: on test case 3" in _lines(capsys)
-
-    def signed(u, v):  # forgets that a line has no direction
-        cos = (u[:, 0] @ v[:, 0]) / (u[:, 0].norm() * v[:, 0].norm())
-        return math.degrees(math.acos(cos.clamp(-1, 1)))
-
-    assert not check_subspace_angle(signed)
-    assert "❌" in _lines(capsys)
+def test_the_linear_decoder_model_has_a_linear_decoder():
+    model = linear_decoder_autoencoder()
+    h = torch.linspace(-2, 2, 5)[:, None]  # (5, 1) codes
+    out = model[1](h).detach()  # (5, 2) on one line: equal steps between neighbours
+    steps = out[1:] - out[:-1]
+    torch.testing.assert_close(steps, steps[:1].expand_as(steps))
 
 
-def test_check_pca_reconstruction_error(capsys):
-    assert check_pca_reconstruction_error(reference_pca_reconstruction_error)
-    assert "✅ pca_reconstruction_error: correct" in _lines(capsys)
+# --- check_training_loop (debug) -------------------------------------------------------------
 
-    assert not check_pca_reconstruction_error(lambda x_train, x_test, k: None)
-    assert "None" in _lines(capsys)
 
-    def test_mean(x_train, x_test, k):  # centres the test set with its own mean
-        mean = x_train.mean(0)
-        v_k = torch.linalg.svd(x_train - mean, full_matrices=False)[2][:k]
-        centred = x_test - x_test.mean(0)
-        return float((centred - centred @ v_k.T @ v_k).pow(2).sum(1).mean())
+def _loop(zero_grad: bool):
+    def my_train_linear(model, x, steps, lr):
+        optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+        losses = []
+        for _ in range(steps):
+            if zero_grad:
+                optimizer.zero_grad()
+            loss = (x - model(x)).pow(2).sum(dim=1).mean()
+            loss.backward()
+            optimizer.step()
+            losses.append(loss.item())
+        return losses
 
-    assert not check_pca_reconstruction_error(test_mean)
-    assert "training mean" in _lines(capsys)
+    return my_train_linear
 
-    def not_centred(x_train, x_test, k):
-        v_k = torch.linalg.svd(x_train, full_matrices=False)[2][:k]
-        return float((x_test - x_test @ v_k.T @ v_k).pow(2).sum(1).mean())
 
-    assert not check_pca_reconstruction_error(not_centred)
+def test_training_loop_passes_the_fixed_loop(moons):
+    assert check_training_loop(_loop(zero_grad=True), moons.x_train, moons.x_test)
 
-    def crashes(x_train, x_test, k):
+
+def test_training_loop_stub_diverges_and_hints_come_in_order(moons, capsys):
+    stub = _loop(zero_grad=False)
+    assert not check_training_loop(stub, moons.x_train, moons.x_test)
+    out = _out(capsys)
+    assert "❌ training loop: training diverged" in out and "grew without bound" in out
+    assert "Hint 1 of 2" in out and "Hint 2 of 2" not in out
+    assert ".grad" not in out  # hint 1 is the idea: compare the update with the gradient
+    assert not check_training_loop(stub, moons.x_train, moons.x_test)
+    assert "Hint 2 of 2" in _out(capsys)
+    assert not check_training_loop(stub, moons.x_train, moons.x_test)
+    assert "that was the last hint" in _out(capsys)
+
+
+def test_training_loop_wrong_answers(moons, capsys):
+    def too_few_steps(model, x, steps, lr):  # stops early: the loss has not settled
+        return _loop(zero_grad=True)(model, x, 3, lr) + [0.0] * (steps - 3)
+
+    assert not check_training_loop(too_few_steps, moons.x_train, moons.x_test)
+    assert "PCA's line reaches" in _out(capsys)
+
+    assert not check_training_loop(lambda model, x, steps, lr: None, moons.x_train, moons.x_test)
+    assert "return the list of the losses" in _out(capsys)
+
+    def crashes(model, x, steps, lr):
         raise RuntimeError("boom")
 
-    assert not check_pca_reconstruction_error(crashes)
-    assert "raised RuntimeError: boom" in _lines(capsys)
+    assert not check_training_loop(crashes, moons.x_train, moons.x_test)
+    assert "your loop raised RuntimeError: boom" in _out(capsys)
+
+    def uses_the_validating_loss(model, x, steps, lr):  # squared_error raises on NaN
+        from aecourse.losses import squared_error
+
+        optimizer = torch.optim.SGD(model.parameters(), lr=lr)
+        for _ in range(steps):
+            squared_error(model(x), x).mean().backward()
+            optimizer.step()
+        return []
+
+    assert not check_training_loop(uses_the_validating_loss, moons.x_train, moons.x_test)
+    assert "training diverged: the model's outputs became infinite or NaN" in _out(capsys)
 
 
-def test_check_nearest_neighbour_error(capsys):
-    assert check_nearest_neighbour_error(reference_nearest_neighbour_error)
-    assert "✅ nearest_neighbour_error: correct" in _lines(capsys)
+def test_training_loop_reports_bad_data(capsys):
+    assert not check_training_loop(_loop(True), np.zeros((5, 2)), torch.zeros(5, 2))
+    assert "x_train must be a 2-D float tensor" in _out(capsys)
 
-    def stub(x_train, x_test):
-        return None  # your code here
 
-    assert not check_nearest_neighbour_error(stub)
-    assert "your answer is None" in _lines(capsys)
+# --- check_linear_decoder_prediction (predict) -----------------------------------------------
 
-    def not_squared(x_train, x_test):
-        return float(torch.cdist(x_test, x_train).min(dim=1).values.mean())
 
-    assert not check_nearest_neighbour_error(not_squared)
-    assert "SQUARE" in _lines(capsys)
+def test_linear_decoder_prediction(moons, capsys):
+    assert not check_linear_decoder_prediction(None, moons.x_train, moons.x_test)
+    out = _out(capsys)
+    assert "write your prediction" in out and "Hint" not in out  # no hint before thinking
+    assert check_linear_decoder_prediction(1.0, moons.x_train, moons.x_test)
+    assert "Eckart-Young" in _out(capsys)
+    # a guess that the non-linear encoder does most of the work
+    assert not check_linear_decoder_prediction(0.1, moons.x_train, moons.x_test)
+    out = _out(capsys)
+    assert "too low" in out and "decoder's non-linearity" in out and "Hint 1 of 2" in out
+    assert not check_linear_decoder_prediction(0.5, moons.x_train, moons.x_test)
+    assert "Hint 2 of 2" in _out(capsys)
+    assert not check_linear_decoder_prediction("1", moons.x_train, moons.x_test)
+    assert "expected a number" in _out(capsys)
 
-    def solution(x_train, x_test):
-        return float(torch.cdist(x_test, x_train).min(dim=1).values.pow(2).mean())
 
-    assert check_nearest_neighbour_error(solution)
+# --- check_pca_error_from_variances (derive) -------------------------------------------------
+
+
+def test_pca_error_from_variances(capsys):
+    def solution(variances, code_dim, num_train):
+        return (num_train - 1) / num_train * variances[code_dim:].sum()
+
+    assert check_pca_error_from_variances(solution)
+    assert "✅" in _out(capsys)
+
+    assert not check_pca_error_from_variances(lambda variances, k, n: None)
+    out = _out(capsys)
+    assert "your answer is None" in out and "Hint 1 of 2" in out
+
+    # the variances taken as if divided by N: off by N / (N - 1)
+    assert not check_pca_error_from_variances(lambda variances, k, n: variances[k:].sum())
+    out = _out(capsys)
+    assert "a factor that depends only on N" in out and "Hint 2 of 2" in out
+
+    # what the projection keeps instead of what it loses
+    assert not check_pca_error_from_variances(lambda variances, k, n: variances[:k].sum())
+    assert "the variance the K kept directions carry" in _out(capsys)
+
+    def crashes(variances, k, n):
+        raise IndexError("nope")
+
+    assert not check_pca_error_from_variances(crashes)
+    assert "raised IndexError: nope" in _out(capsys)
+    assert not check_pca_error_from_variances(3.0)
+    assert "expected a function" in _out(capsys)
+
+
+# --- check_index_experiment (experiment) -----------------------------------------------------
+
+
+def test_index_experiment_refuses_the_stub_and_bad_settings(digits, capsys):
+    assert not check_index_experiment(dict(INDEX_SETTINGS), digits.x_train, digits.x_test)
+    out = _out(capsys)
+    assert "these are the chapter's settings" in out and "Hint 1 of 2" in out
+    bad = [
+        (None, "my_settings is None"),
+        ({"n_train": 64}, "exactly the keys"),
+        ({**INDEX_SETTINGS, "epochs": 601}, "over the budget"),
+        ({**INDEX_SETTINGS, "n_train": 10**6, "epochs": 1}, "n_train must be between"),
+        ({**INDEX_SETTINGS, "hidden": "128"}, "hidden must be a list"),
+        ({**INDEX_SETTINGS, "epochs": 2.5}, "epochs must be a positive int"),
+    ]
+    for settings, message in bad:
+        assert not check_index_experiment(settings, digits.x_train, digits.x_test)
+        assert message in _out(capsys)
+
+
+def test_index_experiment_passes_more_digits_and_fails_early_stopping(digits, capsys):
+    settings = {"n_train": 2000, "hidden": [128, 128, 128], "epochs": 19}
+    assert check_index_experiment(settings, digits.x_train, digits.x_test)
+    assert "the code describes digits it never saw" in _out(capsys)
+    # stopping early on the same 64 digits gets no further than the mean image
+    early = {"n_train": 64, "hidden": [128, 128, 128], "epochs": 60}
+    assert not check_index_experiment(early, digits.x_train, digits.x_test)
+    assert "the code says little about new digits" in _out(capsys)
+
+
+def test_checks_never_raise_on_the_notebook_s_slips(capsys):
+    assert not check_index_experiment(INDEX_SETTINGS, torch.zeros(5, 3), torch.zeros(5, 3))
+    assert "784 columns" in _out(capsys)
+    assert not check_linear_decoder_prediction(1.0, torch.zeros(5, 3), torch.zeros(5, 3))
+    assert "2 columns" in _out(capsys)
