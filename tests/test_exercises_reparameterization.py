@@ -132,7 +132,9 @@ def test_check_steep_slope_prediction(assert_passes, assert_fails, capsys):
     assert_fails(ex.check_steep_slope_prediction, 1.0, "too low", "Hint 1 of 2")
     assert "pathwise" not in capsys.readouterr().out  # the stub does not see the table
     assert_fails(ex.check_steep_slope_prediction, None, "write your prediction", "hint(1)")
-    assert_passes(ex.check_steep_slope_prediction, 12.8, "grows like 1 / kappa", "kappa  pathwise")
+    assert_passes(
+        ex.check_steep_slope_prediction, 12.8, "grows like 1 / c, not", "     c  pathwise"
+    )
     assert_passes(ex.check_steep_slope_prediction, 10.0)
     assert_passes(ex.check_steep_slope_prediction, 13)
     # the slope squared, everywhere: a hundredfold

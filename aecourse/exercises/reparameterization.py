@@ -11,7 +11,7 @@ Five exercises, each checked by its effect or against an independent reference:
   estimate of d/dmu E[z^2] for z ~ N(mu, std^2), in closed form; compared with a Monte
   Carlo measurement that takes the score from ``Normal.log_prob`` by autograd.
 - :func:`check_steep_slope_prediction` (predict): by what factor the variance of the
-  pathwise estimate of d/dmu E[sigmoid(z / kappa)] grows when the temperature kappa falls
+  pathwise estimate of d/dmu E[sigmoid(z / c)] grows when the width c (a temperature) falls
   from 0.1 to 0.01; measured with the package's estimators, beside the score-function
   variance.
 - :func:`check_baseline` (implement): a baseline for the score-function estimator,
@@ -245,20 +245,20 @@ def check_score_variance(student_fn: Callable) -> CheckResult:
 
 
 @functools.lru_cache(maxsize=1)
-def _steep_slope_variances(kappas=(1.0, 0.1, 0.01), repeats: int = 100_000) -> dict:
-    """kappa -> (pathwise variance, score-function variance) of one-sample estimates of
-    d/dmu E[sigmoid(z / kappa)], z ~ N(0, 1)."""
+def _steep_slope_variances(widths=(1.0, 0.1, 0.01), repeats: int = 100_000) -> dict:
+    """width c -> (pathwise variance, score-function variance) of one-sample estimates of
+    d/dmu E[sigmoid(z / c)], z ~ N(0, 1)."""
     zero, one = torch.zeros(1, dtype=torch.float64), torch.ones(1, dtype=torch.float64)
     out = {}
-    for i, kappa in enumerate(kappas):
+    for i, width in enumerate(widths):
 
-        def u(z, kappa=kappa):
-            return torch.sigmoid(z / kappa).sum(-1)
+        def u(z, width=width):
+            return torch.sigmoid(z / width).sum(-1)
 
         args = (u, zero, one, 1, repeats)
         path = pathwise_gradient(*args, generator=seeded(710 + i))
         score = score_function_gradient(*args, generator=seeded(720 + i))
-        out[kappa] = (gradient_stats(path.mu).mean_variance, gradient_stats(score.mu).mean_variance)
+        out[width] = (gradient_stats(path.mu).mean_variance, gradient_stats(score.mu).mean_variance)
     return out
 
 
@@ -270,14 +270,14 @@ def _steep_slope_variances(kappas=(1.0, 0.1, 0.01), repeats: int = 100_000) -> d
         "the two moves when the step gets steeper.",
         "The squared slope is large only near z = 0. Work out how its height there and the "
         "probability that a draw from q lands where it is large each change with the "
-        "temperature, and combine the two.",
+        "width c, and combine the two.",
     ),
 )
 def check_steep_slope_prediction(prediction) -> CheckResult:
     """Exercise: predict the factor by which the variance of the one-sample pathwise
-    estimate of d/dmu E[sigmoid(z / kappa)], z ~ N(0, 1), grows when the temperature kappa
+    estimate of d/dmu E[sigmoid(z / c)], z ~ N(0, 1), grows when the width c (a temperature)
     falls from 0.1 to 0.01. Measures it (100,000 estimates per setting), passes within 5,
-    then prints both estimators' variances for kappa = 1, 0.1 and 0.01."""
+    then prints both estimators' variances for c = 1, 0.1 and 0.01."""
     variances = _steep_slope_variances()
     factor = variances[0.01][0] / variances[0.1][0]
     result = check_prediction(
@@ -286,9 +286,9 @@ def check_steep_slope_prediction(prediction) -> CheckResult:
         factor,
         within=5.0,
         explanation=(
-            "The slope of sigmoid(z / kappa) peaks at 1 / (4 kappa), but only for z within a "
-            "few kappa of 0, a range of probability under q proportional to kappa; so the mean "
-            "squared slope grows like 1 / kappa, not 1 / kappa^2, and the variance about "
+            "The slope of sigmoid(z / c) peaks at 1 / (4 c), but only for z within a "
+            "few c of 0, a range of probability under q proportional to c; so the mean "
+            "squared slope grows like 1 / c, not 1 / c^2, and the variance about "
             "tenfold (a bit "
             "more, since the squared mean, about 0.16, is subtracted). The score-function "
             "estimator only sees values of u, which stay in [0, 1]: its variance hardly moves, "
@@ -296,9 +296,9 @@ def check_steep_slope_prediction(prediction) -> CheckResult:
         ),
     )
     if result or prediction is not None:
-        print(f"{'kappa':>6} {'pathwise':>9} {'score':>7}  (variance of a one-sample estimate)")
-        for kappa, (path, score) in variances.items():
-            print(f"{kappa:>6g} {path:>9.3f} {score:>7.3f}")
+        print(f"{'c':>6} {'pathwise':>9} {'score':>7}  (variance of a one-sample estimate)")
+        for width, (path, score) in variances.items():
+            print(f"{width:>6g} {path:>9.3f} {score:>7.3f}")
     return result
 
 
@@ -344,7 +344,9 @@ def check_baseline(student_fn: Callable) -> CheckResult:
     try:
         estimates, _ = _baseline_estimates(student_fn, repeats, 705)
     except Exception as err:  # the student's code may raise anything
-        return report(False, name, _raised(err) + "; return a number or a tensor of shape (R, S)")
+        return report(
+            False, name, _raised(err) + "; return a number or a tensor of the shape of u_values"
+        )
     if not bool(torch.isfinite(estimates).all()):
         return report(False, name, "the estimates contain NaN or infinity")
     stats, plain_stats = gradient_stats(estimates), gradient_stats(plain)
