@@ -207,6 +207,11 @@ def compare(got, expected, atol: float, rtol: float) -> str | None:
     return None
 
 
+def not_a_function(name: str, value) -> CheckResult:
+    """The failed check of an answer that should have been a function but is ``value``."""
+    return report(False, name, f"expected a function, got {type(value).__name__}")
+
+
 def check_value(name: str, got, expected, atol: float = 1e-6, rtol: float = 1e-4) -> CheckResult:
     """Compare a value the student computed with the reference value (inside an
     :class:`Exercise`, a failure shows the exercise's next hint)."""
@@ -230,7 +235,7 @@ def check_function(
     including an exception the student's code raised.
     """
     if not callable(student_fn):
-        return report(False, name, f"expected a function, got {type(student_fn).__name__}")
+        return not_a_function(name, student_fn)
     for i, args in enumerate(cases):
         expected = reference_fn(*args)
         try:

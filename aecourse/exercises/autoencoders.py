@@ -41,6 +41,7 @@ from aecourse.exercises._core import (
     check_prediction,
     compare,
     exercise,
+    not_a_function,
     report,
     seeded,
 )
@@ -218,7 +219,7 @@ def check_training_loop(student_loop, x_train, x_test, steps: int = 200, lr: flo
     if problem:
         return report(False, name, problem)
     if not callable(student_loop):
-        return report(False, name, f"expected a function, got {type(student_loop).__name__}")
+        return not_a_function(name, student_loop)
     x_train, x_test = x_train.detach().cpu().float(), x_test.detach().cpu().float()
     d = x_train.shape[1]
     with torch.random.fork_rng(devices=[]):
@@ -335,7 +336,7 @@ def check_pca_error_from_variances(student_fn) -> CheckResult:
     sets, K = 0 up to K = D."""
     name = "pca_error_from_variances"
     if not callable(student_fn):
-        return report(False, name, f"expected a function, got {type(student_fn).__name__}")
+        return not_a_function(name, student_fn)
     for i, (x, variances, k, n) in enumerate(_pca_cases(), start=1):
         measured = reference_pca_train_error(x, k)
         try:

@@ -45,6 +45,7 @@ from aecourse.exercises._core import (
     check_function,
     check_prediction,
     exercise,
+    not_a_function,
     report,
     seeded,
 )
@@ -177,7 +178,7 @@ def check_detection_auc(student_fn) -> CheckResult:
     in which the anomaly scores higher (ties one half)."""
     name = "detection_auc"
     if not callable(student_fn):
-        return report(False, name, f"expected a function, got {type(student_fn).__name__}")
+        return not_a_function(name, student_fn)
     for i, (normal, anomaly) in enumerate(_score_cases(), start=1):
         expected = reference_detection_auc(normal.numpy(), anomaly.numpy())
         try:

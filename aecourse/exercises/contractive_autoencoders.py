@@ -25,7 +25,7 @@ import torch
 
 from aecourse.data import load_circle
 from aecourse.diagnostics import circle_sensitivity
-from aecourse.exercises._core import CheckResult, compare, exercise, report, seeded
+from aecourse.exercises._core import CheckResult, compare, exercise, not_a_function, report, seeded
 from aecourse.losses import jacobian_frobenius_sq
 from aecourse.models import TiedAutoencoder
 from aecourse.objectives import contractive_loss
@@ -95,7 +95,7 @@ def check_penalty_grad_weight(answer) -> CheckResult:
     penalty of a sigmoid layer; compared with autograd at seeded random points."""
     name = "penalty_grad_weight"
     if not callable(answer):
-        return report(False, name, f"expected a function, got {type(answer).__name__}")
+        return not_a_function(name, answer)
     cases = _penalty_grad_cases()
     for i, (x, weight, bias) in enumerate(cases, start=1):
         expected = reference_penalty_grad_weight(x, weight, bias)

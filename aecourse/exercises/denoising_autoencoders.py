@@ -29,7 +29,7 @@ from torch import nn
 
 from aecourse.data import gaussian_noise
 from aecourse.diagnostics import distance_to_data
-from aecourse.exercises._core import CheckResult, exercise, report
+from aecourse.exercises._core import CheckResult, exercise, not_a_function, report
 from aecourse.losses import squared_error
 
 # --- reference solutions ------------------------------------------------------------------
@@ -218,7 +218,7 @@ def check_denoising_loss_fix(loss_fn) -> CheckResult:
     copying network and the best denoiser on Gaussian data (seeded)."""
     name = "denoising_loss_fix"
     if not callable(loss_fn):
-        return report(False, name, f"expected a function, got {type(loss_fn).__name__}")
+        return not_a_function(name, loss_fn)
     sigma, dim = DEBUG_SIGMA, DEBUG_DIM
     x = torch.randn(DEBUG_N, dim, generator=torch.Generator().manual_seed(2010))  # (N, D)
     copy = _mean_loss(loss_fn, nn.Identity(), x, sigma, seed=1)

@@ -39,6 +39,7 @@ from aecourse.exercises._core import (
     check_function,
     check_prediction,
     exercise,
+    not_a_function,
     report,
     seeded,
 )
@@ -171,7 +172,7 @@ def check_typical_path(student_fn: Callable) -> CheckResult:
     its interior points have a squared norm in the central 90 % of the prior's."""
     name = "typical_path"
     if not callable(student_fn):
-        return report(False, name, f"expected a function, got {type(student_fn).__name__}")
+        return not_a_function(name, student_fn)
     latent_dim, pairs, steps = 20, 200, 21
     gen = seeded(602)
     z0s = torch.randn(pairs, latent_dim, generator=gen)
@@ -238,7 +239,7 @@ def check_iwae_bound(student_fn: Callable, model, x: torch.Tensor) -> CheckResul
     the reference at k = 50 within 1 nat on average."""
     name = "iwae_bound"
     if not callable(student_fn):
-        return report(False, name, f"expected a function, got {type(student_fn).__name__}")
+        return not_a_function(name, student_fn)
     means = {}
     with torch.random.fork_rng(devices=_devices(x.device)), torch.no_grad():
         for k in (1, 50):

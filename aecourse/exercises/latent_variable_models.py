@@ -41,6 +41,7 @@ from aecourse.exercises._core import (
     check_function,
     compare,
     exercise,
+    not_a_function,
     report,
     seeded,
 )
@@ -134,7 +135,7 @@ def check_importance_log_px(importance_fn, num_samples: int = 2000) -> CheckResu
     estimate is within 0.1 nats of the exact log p(x) (to rounding for the posterior)."""
     name = "importance_log_px"
     if not callable(importance_fn):
-        return report(False, name, f"expected a function, got {type(importance_fn).__name__}")
+        return not_a_function(name, importance_fn)
     generator = seeded(3103)
     worst = 0.0
     for model, x, q, exact, what in _is_cases(generator):
@@ -273,7 +274,7 @@ def check_elbo_gap(gap_fn) -> CheckResult:
     """Check ``gap_fn(mu, logvar, m, P) -> (B,)`` against log p(x) - ELBO on random models."""
     name = "elbo_gap"
     if not callable(gap_fn):
-        return report(False, name, f"expected a function, got {type(gap_fn).__name__}")
+        return not_a_function(name, gap_fn)
     generator = seeded(3106)
     for i, (args, reference_args) in enumerate(_gap_cases(generator), start=1):
         expected = reference_elbo_gap(*reference_args)
@@ -356,7 +357,7 @@ def check_one_sample_error(error_fn) -> CheckResult:
     average of 100,000 one-sample estimates."""
     name = "one_sample_error"
     if not callable(error_fn):
-        return report(False, name, f"expected a function, got {type(error_fn).__name__}")
+        return not_a_function(name, error_fn)
     for i, (c, latent_dim) in enumerate(ONE_SAMPLE_CASES, start=1):
         expected = reference_one_sample_error(c, latent_dim)
         try:

@@ -41,6 +41,7 @@ from aecourse.exercises._core import (
     check_prediction,
     compare,
     exercise,
+    not_a_function,
     report,
     seeded,
 )
@@ -125,7 +126,7 @@ def check_objective_gradient(student_fn: Callable) -> CheckResult:
     (std^2 + 1) / 2, in standard errors; a failure says which of the three are off."""
     name = "objective_gradient"
     if not callable(student_fn):
-        return report(False, name, f"expected a function, got {type(student_fn).__name__}")
+        return not_a_function(name, student_fn)
     gen = seeded(701)
     rows, dim = 10_000, 3
     mu0 = torch.randn(dim, generator=gen, dtype=torch.float64)
@@ -227,7 +228,7 @@ def check_score_variance(student_fn: Callable) -> CheckResult:
     a Monte Carlo measurement (400,000 draws, within 4 %)."""
     name = "score_variance"
     if not callable(student_fn):
-        return report(False, name, f"expected a function, got {type(student_fn).__name__}")
+        return not_a_function(name, student_fn)
     cases = _score_variance_cases()
     for mu, std in cases:
         at = f"at mu = {float(mu):.3g}, std = {float(std):.3g}"
@@ -338,7 +339,7 @@ def check_baseline(student_fn: Callable) -> CheckResult:
     plain estimator's."""
     name = "baseline"
     if not callable(student_fn):
-        return report(False, name, f"expected a function, got {type(student_fn).__name__}")
+        return not_a_function(name, student_fn)
     repeats = 20_000
     plain, exact = _baseline_estimates(lambda v: 0.0, repeats, 705)
     try:

@@ -30,6 +30,7 @@ from aecourse.exercises._core import (
     check_prediction,
     compare,
     exercise,
+    not_a_function,
     report,
     seeded,
 )
@@ -146,7 +147,7 @@ def check_penalty_gradient(student_fn) -> CheckResult:
     pre-activations ``a`` (B, K); compared with autograd at seeded random points."""
     name = "penalty_gradient"
     if not callable(student_fn):
-        return report(False, name, f"expected a function, got {type(student_fn).__name__}")
+        return not_a_function(name, student_fn)
     cases = _penalty_cases()
     for i, (a, rho, lam) in enumerate(cases, start=1):
         expected = reference_penalty_gradient(a, rho, lam)  # (B, K)

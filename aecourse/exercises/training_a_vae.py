@@ -35,6 +35,7 @@ from aecourse.exercises._core import (
     check_prediction,
     compare,
     exercise,
+    not_a_function,
     report,
     seeded,
 )
@@ -94,7 +95,7 @@ def check_kl_gradients(grad_fn) -> CheckResult:
     """Check ``grad_fn(mu, logvar) -> (d KL / d mu, d KL / d logvar)``, each (B, K)."""
     name = "kl_gradients"
     if not callable(grad_fn):
-        return report(False, name, f"expected a function, got {type(grad_fn).__name__}")
+        return not_a_function(name, grad_fn)
     g = seeded(5101)
     cases = [
         (torch.zeros(3, 4), torch.zeros(3, 4)),  # the prior: both gradients vanish
@@ -259,7 +260,7 @@ def check_vae_loss(loss_fn, steps: int = 300) -> CheckResult:
     below 60 % of its start and the student's loss agrees with it within 5 %."""
     name = "vae_loss"
     if not callable(loss_fn):
-        return report(False, name, f"expected a function, got {type(loss_fn).__name__}")
+        return not_a_function(name, loss_fn)
     x = _binary_data(5104)
     with _book_threads_and_own_seed(5105):
         model = VAE(x.shape[1], 4, (32,))
